@@ -30,9 +30,14 @@ Rle rleFromString(const std::string& counts, int height, int width, const std::s
 // Validates an uncompressed counts list the same way.
 Rle rleFromCounts(const std::vector<int64_t>& counts, int height, int width, const std::string& where = "");
 
+// Throws ld::Error (subject `where`, "RLE" when empty) unless the counts sum to h·w and
+// the size is not negative. Every function here that reads counts checks this first.
+void checkRle(const Rle& r, const std::string& where = "");
+
 uint64_t rleArea(const Rle& r);
 BBox rleBbox(const Rle& r);
 // Union (or intersection) of same-sized RLEs without decoding, as pycocotools' merge.
+// Different sizes are an ld::Error; an empty list gives a 0×0 Rle.
 Rle rleMerge(const std::vector<Rle>& rles, bool intersect = false);
 
 }  // namespace ld

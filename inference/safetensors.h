@@ -4,6 +4,8 @@
 // before touching a byte of tensor data.
 #include <torch/types.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,5 +56,10 @@ TensorMap loadSafetensors(const std::string& path);
 // Supported dtypes: float32, float16, bfloat16, int64.
 void saveSafetensors(const std::string& path, const TensorMap& tensors,
                      const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
+// Parses JSON like nlohmann::json::parse but refuses an object that names a key twice
+// (nlohmann silently keeps the last one, which would let a hostile checkpoint shadow a
+// tensor). Throws ld::Error(subject, ...) on malformed JSON or a duplicate key.
+nlohmann::json parseJsonRejectingDuplicates(const std::string& text, const std::string& subject);
 
 }  // namespace ld

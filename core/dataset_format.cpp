@@ -1,0 +1,42 @@
+#include "core/dataset_format.h"
+
+#include "core/dataset_formats.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ld {
+
+const std::vector<const DatasetFormat*>& datasetFormats() {
+    // Order matters for detection: the most specific content checks come first, and a
+    // folder of labelme files must not be taken for a mask folder.
+    static const std::vector<const DatasetFormat*> all = {
+        &cocoFormat(), &labelmeFormat(), &maskFolderFormat(), &panopticFormat(), &narrativeFormat(),
+    };
+    return all;
+}
+
+const DatasetFormat* findDatasetFormat(const std::string& name) {
+    auto lower = [](std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        return s;
+    };
+    const std::string wanted = lower(name);
+    for (const DatasetFormat* f : datasetFormats())
+        if (lower(f->name()) == wanted) return f;
+    return nullptr;
+}
+
+const DatasetFormat* detectDatasetFormat(const std::string& path) {
+    for (const DatasetFormat* f : datasetFormats()) {
+        if (!(f->capabilities() & DatasetFormat::Read)) continue;
+        try {
+            if (f->supportsPath(path)) return f;
+        } catch (...) {
+            // Detection is a guess; an unreadable path is reported by read() later.
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace ld
