@@ -24,13 +24,13 @@ std::string splitName(const fs::path& jsonPath) {
     return stem;
 }
 
-std::string guessImagesDir(const fs::path& jsonPath) {
+std::string guessImagesDir(const fs::path& jsonPath, const fs::path& pngFolder) {
     const fs::path dir = jsonPath.parent_path();
     const std::string split = splitName(jsonPath);
     std::error_code ec;
     for (const fs::path& p : {dir / "input_images", dir / "images", dir / split, dir.parent_path() / split,
                               dir.parent_path() / "images" / split, dir.parent_path() / "images"}) {
-        if (!p.empty() && fs::is_directory(p, ec)) return p.string();
+        if (!p.empty() && fs::is_directory(p, ec) && !fs::equivalent(p, pngFolder, ec)) return p.string();
     }
     return {};
 }
@@ -172,7 +172,7 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
         }
     }
 
-    d.imagesDir = !options.imagesDir.empty() ? options.imagesDir : guessImagesDir(fs::path(jsonPath));
+    d.imagesDir = !options.imagesDir.empty() ? options.imagesDir : guessImagesDir(fs::path(jsonPath), panopticPngFolder(jsonPath));
     if (options.checkImagesOnDisk && !d.imagesDir.empty()) {
         std::error_code ec;
         for (const auto& im : d.images)

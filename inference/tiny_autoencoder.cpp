@@ -148,7 +148,7 @@ const torch::Tensor& need(const TensorMap& tensors, const std::string& key, int6
 
 void inferGroupNorm(const TensorMap& tensors, TinyAutoencoderConfig& c, const std::string& subject) {
     for (const auto& [key, t] : tensors) {
-        if (key.size() > 15 && key.compare(key.size() - 14, 14, ".pool.0.weight") == 0) {
+        if (key.size() > 14 && key.compare(key.size() - 14, 14, ".pool.0.weight") == 0) {
             c.midblockGroupNorm = true;
             if (t.dim() != 4 || t.size(0) % c.channels != 0)
                 throw Error(subject, "'" + key + "' has an unexpected shape");

@@ -7,6 +7,9 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <csignal>
+
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +92,32 @@ private slots:
             QCOMPARE(QString::fromStdString(e.subject()), QString::fromStdString(target));
         }
         ::chmod(dir.path().toLocal8Bit().constData(), 0700);
+        QVERIFY(threw);
+        QCOMPARE(QString::fromStdString(ld::readFile(target)), QString("previous"));
+        QCOMPARE(entries(dir), QStringList{"keep.json"});
+    }
+
+    // Works as root too: a file-size limit makes the write of the temporary file fail
+    // half-way, which is exactly the crash-in-the-middle case the rename protects from.
+    void failedWriteLeavesPreviousContent() {
+        QTemporaryDir dir;
+        const std::string target = path(dir, "keep.json");
+        ld::writeFileAtomic(target, "previous");
+        const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit old {};
+        QCOMPARE(::getrlimit(RLIMIT_FSIZE, &old), 0);
+        rlimit small = old;
+        small.rlim_cur = 1000;
+        QCOMPARE(::setrlimit(RLIMIT_FSIZE, &small), 0);
+        bool threw = false;
+        try {
+            ld::writeFileAtomic(target, std::string(5000, 'x'));
+        } catch (const ld::Error& e) {
+            threw = true;
+            QCOMPARE(QString::fromStdString(e.subject()), QString::fromStdString(target));
+        }
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, oldHandler);
         QVERIFY(threw);
         QCOMPARE(QString::fromStdString(ld::readFile(target)), QString("previous"));
         QCOMPARE(entries(dir), QStringList{"keep.json"});
