@@ -57,7 +57,7 @@ using ojson = nlohmann::ordered_json;
 // ---------------------------------------------------------------------------------------
 // Warnings (the same strings are what `stats` and `convert` print, with their counts).
 
-const char* const kCategoryIdZero = "category id 0 (renumbered when written)";
+const char* const kCategoryIdZero = "category id 0 (COCO ids start at 1: fixed when written)";
 const char* const kParentCategory = "parent category (supercategory of others, no annotations of its own)";
 const char* const kDuplicateCategoryName = "duplicate category name";
 const char* const kStringId = "string id mapped to an integer";
@@ -325,7 +325,7 @@ private:
                 continue;
             }
             if (c.id == 0) ds_.warnings.add(kCategoryIdZero);
-            if (c.id < 0) ds_.warnings.add("negative category id (renumbered when written)");
+            if (c.id < 0) ds_.warnings.add("negative category id (fixed when written)");
             auto name = e.find("name");
             if (name == e.end() || name->is_null()) {
                 ds_.warnings.add("category without a name (named after its id)");

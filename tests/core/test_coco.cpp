@@ -87,7 +87,7 @@ private slots:
 void TestCoco::readWarnings_data() {
     QTest::addColumn<QString>("warning");
     QTest::addColumn<int>("count");
-    QTest::newRow("id 0") << "category id 0 (renumbered when written)" << 1;
+    QTest::newRow("id 0") << "category id 0 (COCO ids start at 1: fixed when written)" << 1;
     QTest::newRow("parent") << "parent category (supercategory of others, no annotations of its own)" << 1;
     QTest::newRow("duplicate name") << "duplicate category name" << 1;
     QTest::newRow("string ids") << "string id mapped to an integer" << 3;
@@ -482,7 +482,7 @@ void TestCoco::facade() {
     const std::string path = kShared + "facade/train/instances.json";
     if (!fs::exists(path)) QSKIP("../shared/data/facade is absent");
     const Dataset in = readCoco(path);
-    QCOMPARE(in.warnings.count("category id 0 (renumbered when written)"), 1);
+    QCOMPARE(in.warnings.count("category id 0 (COCO ids start at 1: fixed when written)"), 1);
     QCOMPARE(in.warnings.count("parent category (supercategory of others, no annotations of its own)"), 1);
     QCOMPARE(in.warnings.count("duplicate category name"), 1);
     QCOMPARE(in.warnings.count("image file missing on disk"), 0);

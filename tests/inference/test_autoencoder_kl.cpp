@@ -35,7 +35,8 @@ class TestAutoencoderKL : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { torch::set_num_threads(2); }
+    // One thread: these networks are tiny, and the shared build machine is often busy.
+    void initTestCase() { torch::set_num_threads(1); }
 
     void referenceParity() {
         if (!QFileInfo::exists(vaeDir() + "/config.json"))

@@ -202,7 +202,7 @@ private slots:
         fs::remove_all(root / "text_encoder");
         // 2: the image encoder's last conv has the wrong shape (and 3: a stray tensor).
         auto enc = loadSafetensors((root / "vae/taesd_encoder.safetensors").string());
-        enc["14.weight"] = torch::zeros({5, 8, 3, 3});
+        enc["8.weight"] = torch::zeros({5, 8, 3, 3});  // the output conv of a 4-stage, 1-block stack
         enc["stray"] = torch::zeros({1});
         saveSafetensors((root / "vae/taesd_encoder.safetensors").string(), enc);
         // 4: the U-Net lost a tensor.
@@ -217,7 +217,7 @@ private slots:
             QCOMPARE(e.subject(), root.string());
             QVERIFY2(msg.contains("3 problems"), qPrintable(msg));
             QVERIFY2(msg.contains("text_encoder: missing sub-folder text_encoder/"), qPrintable(msg));
-            QVERIFY2(msg.contains("shape of 14.weight is [5, 8, 3, 3]"), qPrintable(msg));
+            QVERIFY2(msg.contains("shape of 8.weight is [5, 8, 3, 3]"), qPrintable(msg));
             QVERIFY2(msg.contains("unexpected stray"), qPrintable(msg));
             QVERIFY2(msg.contains("missing conv_out.bias"), qPrintable(msg));
         }
