@@ -373,8 +373,9 @@ std::shared_ptr<TinyAutoencoder> loadTinyAutoencoder(const std::string& encoderP
         decSearch = fs::is_directory(encoderPath, ec) ? encoderPath : fs::path(encFile).parent_path().string();
         if (decSearch.empty()) decSearch = ".";
     }
-    const std::string decFile = findTinyAutoencoderCheckpoint(decSearch, "decoder");
+    // The encoder is read first so that a refused file (pickle, corrupt) is the error shown.
     const TensorMap encTensors = loadSafetensors(encFile);
+    const std::string decFile = findTinyAutoencoderCheckpoint(decSearch, "decoder");
     const TensorMap decTensors = loadSafetensors(decFile);
     TinyAutoencoderConfig config = TinyAutoencoderConfig::inferFromEncoder(encTensors, encFile);
     const TinyAutoencoderConfig decConfig = TinyAutoencoderConfig::inferFromDecoder(decTensors, decFile);
