@@ -48,9 +48,9 @@ build
 main_job() {
   local images=${1:-resources/samples}
   local out=${LABELDIFF_OUT:-$PWD/labeldiff-output}
-  local cli="$BUILD_DIR/labeldiff-cli"
-  if [ -n "${DISPLAY:-}" ] && [ -x "$BUILD_DIR/labeldiff" ]; then
-    exec "$BUILD_DIR/labeldiff" "$images"
+  local cli="$BUILD_DIR/app/labeldiff-cli"
+  if [ -n "${DISPLAY:-}" ] && [ -x "$BUILD_DIR/app/labeldiff" ]; then
+    exec "$BUILD_DIR/app/labeldiff" "$images"
   fi
   mkdir -p "$out"
   local data
