@@ -1,5 +1,7 @@
 // End to end: the real labeldiff-cli binary round-trips COCO128 images through the real
 // TAEF2 checkpoint and must reach the reference PSNR; bad invocations fail cleanly.
+#include "support/cli_process.h"
+
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
@@ -11,25 +13,6 @@ class TestCliAutoencodeE2e : public QObject {
 
     static QString shared() { return QStringLiteral(LABELDIFF_SHARED_DIR); }
 
-    struct Result {
-        int exitCode = -1;
-        QString out, err;
-    };
-    static Result runCli(const QStringList& args) {
-        QProcess p;
-        p.start(QStringLiteral(LABELDIFF_CLI), args);
-        Result r;
-        if (!p.waitForFinished(300000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "timed out";
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
 
 private slots:
     void reconstructsAtReferencePsnr_data() {
@@ -48,7 +31,7 @@ private slots:
             QSKIP("../shared/models/taef2 or ../shared/data/coco128 is absent");
         QTemporaryDir dir;
         const QString out = dir.filePath(image + "_recon.png");
-        const Result r = runCli({"autoencode", "--encoder", models, "--size", "256", "--image", input, "--out", out,
+        const ld::test::CliRun r = ld::test::runCli({"autoencode", "--encoder", models, "--size", "256", "--image", input, "--out", out,
                                  "--device", "cpu", "--dtype", "fp32"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
         const QStringList lines = r.out.trimmed().split('\n');
@@ -91,7 +74,7 @@ private slots:
         for (int i = 0; i + 1 < args.size(); i += 2) opts[args[i]] = args[i + 1] == "PICKLE" ? pickle : args[i + 1];
         QStringList full{"autoencode"};
         for (auto it = opts.begin(); it != opts.end(); ++it) full << it.key() << it.value();
-        const Result r = runCli(full);
+        const ld::test::CliRun r = ld::test::runCli(full);
         QVERIFY2(r.exitCode != 0, qPrintable(r.out));
         QVERIFY2(r.err.contains(mentions), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(dir.filePath("o.png")));

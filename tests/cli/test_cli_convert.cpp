@@ -1,6 +1,8 @@
 // labeldiff-cli convert and stats, run as the real binary: a conversion that matches the
 // golden file, failures that exit non-zero, name the file and leave no output behind,
 // and the stats summary as text and JSON.
+#include "support/cli_process.h"
+
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -10,26 +12,7 @@ namespace {
 const QString kData = QStringLiteral(LABELDIFF_TEST_DATA) + "/coco/";
 const QString kShared = QStringLiteral(LABELDIFF_SHARED_DIR) + "/data/";
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(LABELDIFF_CLI), args);
-    Run r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+ld::test::CliRun cli(const QStringList& args) { return ld::test::runCli(args, 120000); }
 
 QByteArray slurp(const QString& path) {
     QFile f(path);
@@ -69,7 +52,7 @@ void TestCliConvert::convertMatchesGolden() {
     QFETCH(QString, expected);
     QTemporaryDir tmp;
     const QString out = tmp.filePath("out.json");
-    const Run r = cli({"convert", "--from", "coco", "--to", "coco", "--segmentation", segmentation,
+    const ld::test::CliRun r = cli({"convert", "--from", "coco", "--to", "coco", "--segmentation", segmentation,
                        kData + "oddities.json", out});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QCOMPARE(slurp(out), slurp(kData + expected));
@@ -112,7 +95,7 @@ void TestCliConvert::convertFails() {
     }
     args.prepend("convert");
     args << out;
-    const Run r = cli(args);
+    const ld::test::CliRun r = cli(args);
     QVERIFY2(r.exitCode != 0, qPrintable(r.err));
     QVERIFY2(r.err.contains("error"), qPrintable(r.err));
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
@@ -131,14 +114,14 @@ void TestCliConvert::failureKeepsPreviousOutput() {
     QVERIFY(bad.open(QIODevice::WriteOnly));
     bad.write("{\"images\": [");
     bad.close();
-    const Run r = cli({"convert", "--from", "coco", "--to", "coco", bad.fileName(), out});
+    const ld::test::CliRun r = cli({"convert", "--from", "coco", "--to", "coco", bad.fileName(), out});
     QVERIFY(r.exitCode != 0);
     QVERIFY2(r.err.contains("bad.json") && r.err.contains("line 1"), qPrintable(r.err));
     QCOMPARE(slurp(out), QByteArray("previous"));
 }
 
 void TestCliConvert::stats() {
-    const Run r = cli({"stats", kData + "oddities.json"});
+    const ld::test::CliRun r = cli({"stats", kData + "oddities.json"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("(coco)"), qPrintable(r.out));
     QVERIFY2(r.out.contains("images:      3 (3 with annotations)"), qPrintable(r.out));
@@ -150,7 +133,7 @@ void TestCliConvert::stats() {
 }
 
 void TestCliConvert::statsJson() {
-    const Run r = cli({"stats", "--json", "--format", "coco", kData + "oddities.json"});
+    const ld::test::CliRun r = cli({"stats", "--json", "--format", "coco", kData + "oddities.json"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const auto j = nlohmann::json::parse(r.out.toStdString());
     QCOMPARE(j["images"].get<int>(), 3);
@@ -170,7 +153,7 @@ void TestCliConvert::convertCoco128() {
     if (!QFileInfo::exists(in)) QSKIP("../shared/data/coco128 is absent");
     QTemporaryDir tmp;
     const QString out = tmp.filePath("coco128.json");
-    Run r = cli({"convert", "--from", "coco", "--to", "coco", "--segmentation", "rle", in, out});
+    ld::test::CliRun r = cli({"convert", "--from", "coco", "--to", "coco", "--segmentation", "rle", in, out});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const auto j = nlohmann::json::parse(slurp(out).toStdString());
     QCOMPARE(int(j["annotations"].size()), 939);

@@ -4,6 +4,8 @@
 #include "core/mask.h"
 #include "core/rle.h"
 
+#include "support/mask_art.h"
+
 #include <QtTest>
 
 #include <opencv2/imgproc.hpp>
@@ -15,22 +17,8 @@ using namespace ld;
 
 namespace {
 
-BinaryMask maskFromArt(const QStringList& rows) {
-    BinaryMask m(int(rows.size()), rows.isEmpty() ? 0 : int(rows[0].size()));
-    for (int y = 0; y < rows.size(); ++y)
-        for (int x = 0; x < rows[y].size(); ++x) m.set(y, x, rows[y][x] == '#');
-    return m;
-}
-
-QStringList artFromMask(const BinaryMask& m) {
-    QStringList rows;
-    for (int y = 0; y < m.height(); ++y) {
-        QString r;
-        for (int x = 0; x < m.width(); ++x) r += m.at(y, x) ? '#' : '.';
-        rows << r;
-    }
-    return rows;
-}
+using ld::test::artFromMask;
+using ld::test::maskFromArt;
 
 }  // namespace
 

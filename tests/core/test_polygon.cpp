@@ -5,6 +5,8 @@
 #include "core/polygon.h"
 #include "core/segmentation.h"
 
+#include "support/mask_art.h"
+
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -25,23 +27,8 @@ namespace {
 
 const char* kCoco = LABELDIFF_SHARED_DIR "/data/coco128/instances.json";
 
-// Rows of '#' (set) and '.' (clear), top row first.
-BinaryMask maskFromArt(const QStringList& rows) {
-    BinaryMask m(int(rows.size()), rows.isEmpty() ? 0 : int(rows[0].size()));
-    for (int y = 0; y < rows.size(); ++y)
-        for (int x = 0; x < rows[y].size(); ++x) m.set(y, x, rows[y][x] == '#');
-    return m;
-}
-
-QStringList artFromMask(const BinaryMask& m) {
-    QStringList rows;
-    for (int y = 0; y < m.height(); ++y) {
-        QString r;
-        for (int x = 0; x < m.width(); ++x) r += m.at(y, x) ? '#' : '.';
-        rows << r;
-    }
-    return rows;
-}
+using ld::test::artFromMask;
+using ld::test::maskFromArt;
 
 // Independent rasteriser: a pixel is set when its centre is strictly inside a polygon
 // (even-odd per polygon, union over polygons), by scanlines through the pixel centres.
