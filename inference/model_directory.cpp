@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "inference/autoencoder_kl.h"
 #include "inference/bpe_tokenizer.h"
+#include "inference/phrase_vocabulary.h"
 #include "inference/clip_text_model.h"
 #include "inference/mask_codec.h"
 #include "inference/pretrained_files.h"
@@ -159,6 +160,14 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
                 info.summary = info.className.empty() ? "scheduler config" : info.className;
                 if (dir->schedulerConfig.contains("prediction_type"))
                     info.summary += ", prediction_type " + dir->schedulerConfig["prediction_type"].dump();
+                return;
+            }
+            if (role == "tokenizer" && fs::exists(folder / "phrase_vocab.json", ec)) {
+                dir->phraseVocabulary = std::make_shared<PhraseVocabulary>(
+                    PhraseVocabulary::load((folder / "phrase_vocab.json").string()));
+                info.className = "PhraseVocabulary";
+                info.summary = std::to_string(dir->phraseVocabulary->size()) + " words, context " +
+                               std::to_string(dir->phraseVocabulary->maxLength());
                 return;
             }
             if (role == "tokenizer") {

@@ -25,6 +25,7 @@ class TinyAutoencoder;
 class SpaceToDepthStemImpl;
 class CLIPTextModel;
 class BpeTokenizer;
+class PhraseVocabulary;
 class LinearMaskProjectionImpl;
 
 struct ComponentInfo {
@@ -60,7 +61,8 @@ public:
     std::shared_ptr<TinyAutoencoder> tinyAutoencoder;    // image encoder: TAESD family
     std::shared_ptr<SpaceToDepthStemImpl> stem;          // image encoder: space-to-depth stem
     std::shared_ptr<CLIPTextModel> textEncoder;
-    std::shared_ptr<BpeTokenizer> tokenizer;
+    std::shared_ptr<BpeTokenizer> tokenizer;              // CLIP checkpoints
+    std::shared_ptr<PhraseVocabulary> phraseVocabulary;   // small from-scratch text encoders
     std::shared_ptr<LinearMaskProjectionImpl> maskProjection;  // for the linear mask codec
     nlohmann::json schedulerConfig;                      // scheduler/scheduler_config.json as read
 
