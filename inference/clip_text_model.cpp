@@ -191,10 +191,23 @@ CLIPTextOutput CLIPTextModel::forward(const torch::Tensor& ids, bool outputHidde
     torch::Tensor x = run(ids, outputHiddenStates ? &hidden : nullptr);
     CLIPTextOutput out;
     out.lastHiddenState = text_model->final_layer_norm(x);
-    torch::Tensor idsOnDevice = ids.to(x.device(), torch::kLong);
-    torch::Tensor eosPos = config_.eosTokenId == 2
-                               ? idsOnDevice.argmax(-1)
-                               : (idsOnDevice == config_.eosTokenId).to(torch::kInt).argmax(-1);
+    // The pooled position is found on the CPU: argmax over integer ties is not guaranteed
+    // to return the first occurrence (LibTorch 1.13 does not), and ids are tiny.
+    const torch::Tensor cpuIds = ids.to(torch::kCPU, torch::kLong).contiguous();
+    const auto acc = cpuIds.accessor<int64_t, 2>();
+    std::vector<int64_t> positions(size_t(cpuIds.size(0)), 0);
+    for (int64_t r = 0; r < cpuIds.size(0); ++r) {
+        int64_t best = 0;
+        for (int64_t c = 0; c < cpuIds.size(1); ++c) {
+            const bool hit = config_.eosTokenId == 2 ? acc[r][c] > acc[r][best] : acc[r][c] == config_.eosTokenId;
+            if (hit) {
+                best = c;
+                if (config_.eosTokenId != 2) break;
+            }
+        }
+        positions[size_t(r)] = best;
+    }
+    torch::Tensor eosPos = torch::tensor(positions, torch::kLong).to(x.device());
     torch::Tensor rows = torch::arange(x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
     out.pooledOutput = out.lastHiddenState.index({rows, eosPos});
     if (text_projection) out.textEmbeds = text_projection(out.pooledOutput);
