@@ -48,10 +48,9 @@ torch::Tensor plainAttention(const torch::Tensor& q4, const torch::Tensor& k4, c
         q = q.to(torch::kFloat);
         k = k.to(torch::kFloat);
     }
-    // zeros, not empty: with beta=0 some LibTorch CPU paths still read the input, and
-    // uninitialised memory then turns into NaN now and then (seen with LibTorch 1.13).
-    torch::Tensor scores = torch::baddbmm(torch::zeros({b * h, nq, nk}, q.options()), q, k.transpose(1, 2),
-                                          /*beta=*/0, /*alpha=*/scale);
+    // bmm then scale (what BLAS does for baddbmm's alpha): diffusers' baddbmm with beta 0
+    // produced NaN now and then on LibTorch 1.13's CPU path, even over a zeroed input.
+    torch::Tensor scores = torch::bmm(q, k.transpose(1, 2)).mul_(scale);
     if (causal) {
         auto mask = torch::ones({nq, nk}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
                         .triu(1 + (nk - nq));
