@@ -3,7 +3,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "core/overlay.h"
-#include "ui/folder_dataset.h"
+#include "core/folder_dataset.h"
 #include "ui/image_canvas.h"
 
 #include <QAction>

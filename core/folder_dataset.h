@@ -1,7 +1,7 @@
 #pragma once
-// What the GUI opens: a dataset file, or a folder that holds one, or a plain folder of
-// images (then a dataset with images and no annotations). Pure core calls, no Qt, so
-// that it can run on a worker thread.
+// What a front end opens: a dataset file, a folder that holds one, or a plain folder of
+// images (then a dataset with images and no annotations). No Qt, so that the GUI can run
+// it on a worker thread.
 #include "core/dataset.h"
 
 #include <string>

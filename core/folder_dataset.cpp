@@ -1,7 +1,8 @@
-#include "ui/folder_dataset.h"
+#include "core/folder_dataset.h"
 
 #include "core/dataset_format.h"
 #include "core/error.h"
+#include "core/format_util.h"
 #include "core/image.h"
 
 #include <algorithm>
@@ -10,15 +11,6 @@
 namespace fs = std::filesystem;
 
 namespace ld {
-
-namespace {
-bool isImageFile(const fs::path& p) {
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    static const char* exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"};
-    return std::find(std::begin(exts), std::end(exts), ext) != std::end(exts);
-}
-}  // namespace
 
 Dataset openDatasetOrFolder(const std::string& path) {
     std::error_code ec;
@@ -45,7 +37,7 @@ Dataset openDatasetOrFolder(const std::string& path) {
     ds.imagesDir = path;
     int64_t id = 1;
     for (const auto& p : entries) {
-        if (!isImageFile(p)) continue;
+        if (!hasImageExtension(p.string())) continue;
         ImageInfo info;
         info.id = id++;
         info.fileName = p.filename().string();
