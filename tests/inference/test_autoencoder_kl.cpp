@@ -5,6 +5,8 @@
 #include "inference/safetensors.h"
 #include "inference/state_dict.h"
 
+#include "support/reference_fixtures.h"
+
 #include <QtTest>
 
 #include <torch/torch.h>
@@ -14,11 +16,10 @@ using ld::AutoencoderKLConfig;
 
 namespace {
 
-QString vaeDir() { return QStringLiteral(LABELDIFF_SHARED_DIR "/models/reference-tiny/vae-tiny"); }
+using ld::test::maxAbsDiff;
+using ld::test::referenceDir;
 
-double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-    return (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().max().item<double>();
-}
+QString vaeDir() { return referenceDir() + "/vae-tiny"; }
 
 AutoencoderKLConfig tinyConfig() {
     AutoencoderKLConfig c;

@@ -5,6 +5,8 @@
 #include "inference/safetensors.h"
 #include "inference/state_dict.h"
 
+#include "support/reference_fixtures.h"
+
 #include <QtTest>
 
 #include <torch/torch.h>
@@ -16,11 +18,8 @@ using ld::CLIPTextModel;
 
 namespace {
 
-QString referenceDir() { return QStringLiteral(LABELDIFF_SHARED_DIR "/models/reference-tiny"); }
-
-double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-    return (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().max().item<double>();
-}
+using ld::test::maxAbsDiff;
+using ld::test::referenceDir;
 
 CLIPTextConfig tinyConfig() {
     CLIPTextConfig c;

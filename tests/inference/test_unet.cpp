@@ -5,6 +5,8 @@
 #include "inference/state_dict.h"
 #include "inference/unet.h"
 
+#include "support/reference_fixtures.h"
+
 #include <QtTest>
 
 #include <torch/torch.h>
@@ -16,11 +18,8 @@ using ld::UNet2DConditionModel;
 
 namespace {
 
-QString referenceDir() { return QStringLiteral(LABELDIFF_SHARED_DIR "/models/reference-tiny"); }
-
-double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-    return (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().max().item<double>();
-}
+using ld::test::maxAbsDiff;
+using ld::test::referenceDir;
 
 UNet2DConditionConfig smallConfig(const QString& variant) {
     UNet2DConditionConfig c = UNet2DConditionConfig::tiny();
