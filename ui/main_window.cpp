@@ -1,22 +1,52 @@
 #include "ui/main_window.h"
 
 #include "core/error.h"
-#include "core/image.h"
-#include "core/overlay.h"
 #include "core/folder_dataset.h"
+#include "core/image.h"
+#include "core/project.h"
+#include "ui/annotation_editor.h"
+#include "ui/autosave.h"
+#include "ui/batch_labeler.h"
+#include "ui/image_browser.h"
 #include "ui/image_canvas.h"
+#include "ui/inference_service.h"
+#include "ui/label_document.h"
+#include "ui/language.h"
+#include "ui/progress_indicator.h"
+#include "ui/prompt_panel.h"
+#include "ui/provenance.h"
+#include "ui/sampler_panel.h"
+#include "ui/shortcuts_dialog.h"
+#include "ui/task_progress.h"
+#include "ui/trajectory_strip.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
+#include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
 #include <QKeySequence>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QToolBar>
+#include <QUndoStack>
+#include <QVBoxLayout>
 #include <QtConcurrent>
 
 #include <filesystem>
@@ -25,7 +55,11 @@ namespace ld {
 
 // Results of background work: either a value or the error text to show.
 struct MainWindow::Opened {
-    std::shared_ptr<const Dataset> dataset;
+    Project project;
+    QString projectPath;
+    QString imagesDir;
+    bool unsaved = false;
+    int warnings = 0;
     QString error;
 };
 struct MainWindow::Rendered {
@@ -34,67 +68,360 @@ struct MainWindow::Rendered {
     QString error;
 };
 
-MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), canvas_(new ImageCanvas), list_(new QListWidget), statusImage_(new QLabel) {
-    setWindowTitle(tr("LabelDiff"));
-    auto* splitter = new QSplitter;
-    list_->setMinimumWidth(180);
-    splitter->addWidget(list_);
-    splitter->addWidget(canvas_);
-    splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
-    statusBar()->addPermanentWidget(statusImage_);
-    buildMenus();
-    resize(1200, 800);
+namespace {
+constexpr int kSpeckArea = 16;  // pixels: "remove specks" removes islands smaller than this
+}  // namespace
 
-    connect(list_, &QListWidget::currentRowChanged, this, &MainWindow::showImage);
-    connect(&openWatcher_, &QFutureWatcher<std::shared_ptr<Opened>>::finished, this, &MainWindow::onOpened);
-    connect(&renderWatcher_, &QFutureWatcher<std::shared_ptr<Rendered>>::finished, this, &MainWindow::onRendered);
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), doc_(new LabelDocument(this)), editor_(new AnnotationEditor(doc_, this)),
+      service_(new InferenceService(this)), autosave_(new Autosave(doc_, this)),
+      batch_(new BatchLabeler(doc_, service_, this)) {
+    buildUi();
+    buildMenus();
+    connectEngine();
+    restoreSettings();
+    updateTitle();
 }
 
 MainWindow::~MainWindow() {
-    // Background jobs hold only shared data, but wait so that none outlives the window.
+    // Background jobs hold only copies, but none may outlive the window.
     openWatcher_.waitForFinished();
     renderWatcher_.waitForFinished();
+    exportWatcher_.waitForFinished();
 }
+
+void MainWindow::buildUi() {
+    canvas_ = new ImageCanvas;
+    browser_ = new ImageBrowser(doc_);
+    strip_ = new TrajectoryStrip;
+    prompt_ = new PromptPanel(doc_);
+    sampler_ = new SamplerPanel;
+    progress_ = new ProgressIndicator;
+
+    auto* center = new QSplitter(Qt::Vertical);
+    center->addWidget(canvas_);
+    center->addWidget(strip_);
+    center->setStretchFactor(0, 1);
+    auto* splitter = new QSplitter;
+    splitter->addWidget(browser_);
+    splitter->addWidget(center);
+    splitter->setStretchFactor(1, 1);
+    setCentralWidget(splitter);
+
+    auto* promptDock = new QDockWidget(tr("Prompts"), this);
+    promptDock->setObjectName(QStringLiteral("promptDock"));
+    promptDock->setWidget(prompt_);
+    addDockWidget(Qt::RightDockWidgetArea, promptDock);
+    auto* samplerDock = new QDockWidget(tr("Sampler"), this);
+    samplerDock->setObjectName(QStringLiteral("samplerDock"));
+    samplerDock->setWidget(sampler_);
+    addDockWidget(Qt::RightDockWidgetArea, samplerDock);
+
+    statusDevice_ = new QLabel;
+    statusModel_ = new QLabel(tr("no model"));
+    statusTiming_ = new QLabel;
+    statusMemory_ = new QLabel;
+    statusImage_ = new QLabel;
+    statusBar()->addPermanentWidget(progress_);
+    for (QLabel* l : {statusImage_, statusModel_, statusDevice_, statusTiming_, statusMemory_})
+        statusBar()->addPermanentWidget(l);
+    memoryTimer_.setInterval(2000);
+    connect(&memoryTimer_, &QTimer::timeout, this, &MainWindow::updateMemory);
+    memoryTimer_.start();
+    updateMemory();
+    resize(1400, 900);
+}
+
+QAction* MainWindow::action(const QString& name) const { return findChild<QAction*>(name); }
 
 void MainWindow::buildMenus() {
+    const auto add = [this](QMenu* menu, const char* name, const QString& text, const QKeySequence& key, auto&& slot) {
+        QAction* a = menu->addAction(text);
+        a->setObjectName(QString::fromLatin1(name));
+        if (!key.isEmpty()) a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* openFolder = file->addAction(tr("Open &Folder…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images or a dataset"));
+    add(file, "openFolder", tr("Open &Folder…"), QKeySequence::Open, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images or a dataset"),
+                                                              QSettings().value(QStringLiteral("lastFolder")).toString());
         if (!dir.isEmpty()) openPath(dir);
     });
-    openFolder->setShortcut(QKeySequence::Open);
-    file->addAction(tr("Open &Dataset File…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open a dataset"), QString(), tr("Datasets (*.json)"));
+    add(file, "openFile", tr("Open &Project or Dataset…"), QKeySequence(tr("Ctrl+Shift+O")), [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open a project or a dataset"), QString(),
+                                                       tr("Projects and datasets (*.labeldiff *.json);;All files (*)"));
         if (!f.isEmpty()) openPath(f);
     });
+    add(file, "save", tr("&Save"), QKeySequence::Save, [this] { save(); });
+    add(file, "saveAs", tr("Save &As…"), QKeySequence::SaveAs, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Save the project"), doc_->path(), tr("Projects (*.labeldiff)"));
+        if (!f.isEmpty()) save(f);
+    });
     file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
+    add(file, "import", tr("&Import…"), QKeySequence(tr("Ctrl+I")), [this] { askImport(); });
+    add(file, "export", tr("&Export…"), QKeySequence(tr("Ctrl+E")), [this] { askExport(); });
+    file->addSeparator();
+    add(file, "quit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = doc_->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setObjectName(QStringLiteral("undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    edit->addAction(undo);
+    QAction* redo = doc_->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setObjectName(QStringLiteral("redo"));
+    redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Y"))});
+    edit->addAction(redo);
+    edit->addSeparator();
+    add(edit, "accept", tr("&Accept Proposal"), QKeySequence(Qt::Key_Return), [this] { acceptProposals(); });
+    add(edit, "reject", tr("&Reject Proposal"), QKeySequence(Qt::Key_Backspace), [this] { rejectProposals(); });
+    edit->addSeparator();
+    auto* tools = new QActionGroup(this);
+    const auto tool = [&](const char* name, const QString& text, Qt::Key key, ImageCanvas::Tool t) {
+        QAction* a = add(edit, name, text, QKeySequence(key), [this, t] { canvas_->setTool(t); });
+        a->setCheckable(true);
+        tools->addAction(a);
+        return a;
+    };
+    tool("toolSelect", tr("&Select / Pan"), Qt::Key_V, ImageCanvas::Tool::Select)->setChecked(true);
+    tool("toolBrush", tr("&Brush"), Qt::Key_B, ImageCanvas::Tool::Brush);
+    tool("toolEraser", tr("&Eraser"), Qt::Key_E, ImageCanvas::Tool::Eraser);
+    tool("toolPolygon", tr("&Polygon"), Qt::Key_P, ImageCanvas::Tool::Polygon);
+    add(edit, "brushBigger", tr("Bigger Brush"), QKeySequence(Qt::Key_BracketRight), [this] { canvas_->setBrushRadius(canvas_->brushRadius() * 1.25); });
+    add(edit, "brushSmaller", tr("Smaller Brush"), QKeySequence(Qt::Key_BracketLeft), [this] { canvas_->setBrushRadius(canvas_->brushRadius() / 1.25); });
+    edit->addSeparator();
+    add(edit, "fillHoles", tr("&Fill Holes"), QKeySequence(tr("Ctrl+H")), [this] { editor_->fillHoles(); });
+    add(edit, "removeSpecks", tr("Remove Spec&ks"), QKeySequence(tr("Ctrl+K")), [this] { editor_->removeSpecks(kSpeckArea); });
+    add(edit, "changeCategory", tr("&Change Category to Current"), QKeySequence(tr("Ctrl+G")), [this] {
+        editor_->changeCategory(prompt_->currentCategory());
+    });
+    add(edit, "delete", tr("&Delete Annotation"), QKeySequence::Delete, [this] { editor_->remove(); });
+    add(edit, "markReviewed", tr("Mark Image &Reviewed"), QKeySequence(Qt::Key_R), [this] { editor_->markReviewed(); });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tr("Zoom to &Fit"), QKeySequence(Qt::Key_F), canvas_, &ImageCanvas::zoomToFit);
-    view->addAction(tr("&Actual Size"), QKeySequence(Qt::Key_1), canvas_, &ImageCanvas::zoomActualSize);
-    view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, canvas_, [this] { canvas_->zoomBy(1.25); });
-    view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, canvas_, [this] { canvas_->zoomBy(0.8); });
-    overlaysAction_ = view->addAction(tr("Show &Annotations"));
-    overlaysAction_->setCheckable(true);
-    overlaysAction_->setChecked(true);
-    overlaysAction_->setShortcut(QKeySequence(Qt::Key_A));
-    connect(overlaysAction_, &QAction::toggled, this, [this] { showImage(currentImageIndex()); });
+    add(view, "zoomFit", tr("Zoom to &Fit"), QKeySequence(Qt::Key_F), [this] { canvas_->zoomToFit(); });
+    add(view, "zoomActual", tr("&Actual Size"), QKeySequence(Qt::Key_1), [this] { canvas_->zoomActualSize(); });
+    add(view, "zoomIn", tr("Zoom &In"), QKeySequence::ZoomIn, [this] { canvas_->zoomBy(1.25); });
+    add(view, "zoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { canvas_->zoomBy(0.8); });
     view->addSeparator();
-    view->addAction(tr("&Next Image"), QKeySequence(Qt::Key_D), this, &MainWindow::nextImage);
-    view->addAction(tr("&Previous Image"), QKeySequence(Qt::Key_S), this, &MainWindow::previousImage);
+    const auto toggle = [&](const char* name, const QString& text, const QKeySequence& key, bool on, auto&& apply) {
+        QAction* a = view->addAction(text);
+        a->setObjectName(QString::fromLatin1(name));
+        a->setCheckable(true);
+        a->setChecked(on);
+        if (!key.isEmpty()) a->setShortcut(key);
+        connect(a, &QAction::toggled, this, apply);
+        return a;
+    };
+    toggle("showAnnotations", tr("Show &Annotations"), QKeySequence(Qt::Key_A), true, [this](bool on) { canvas_->setAnnotationsVisible(on); });
+    toggle("showFill", tr("F&ill Masks"), QKeySequence(tr("Shift+F")), true, [this](bool on) { canvas_->setFill(on); });
+    toggle("showOutline", tr("&Outlines"), QKeySequence(Qt::Key_O), true, [this](bool on) { canvas_->setOutline(on); });
+    toggle("showSoft", tr("&Soft Mask Layer"), QKeySequence(Qt::Key_M), false, [this](bool on) { canvas_->setSoftMaskVisible(on); });
+    toggle("showUncertainty", tr("&Uncertainty Layer"), QKeySequence(Qt::Key_U), false, [this](bool on) { canvas_->setUncertaintyVisible(on); });
+    add(view, "moreOpaque", tr("More Opaque"), QKeySequence(tr("Shift+Up")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() + 0.1); });
+    add(view, "lessOpaque", tr("Less Opaque"), QKeySequence(tr("Shift+Down")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() - 0.1); });
+    view->addSeparator();
+    add(view, "nextImage", tr("&Next Image"), QKeySequence(Qt::Key_D), [this] { nextImage(); });
+    add(view, "previousImage", tr("&Previous Image"), QKeySequence(Qt::Key_S), [this] { previousImage(); });
+    add(view, "playTrajectory", tr("Play &Trajectory"), QKeySequence(Qt::Key_T), [this] { strip_->play(); });
+
+    QMenu* label = menuBar()->addMenu(tr("&Label"));
+    add(label, "segment", tr("&Segment Phrase"), QKeySequence(tr("Ctrl+Return")), [this] {
+        if (!prompt_->phrase().isEmpty()) segment({prompt_->phrase()});
+    });
+    add(label, "segmentCategories", tr("Segment All &Categories"), QKeySequence(tr("Ctrl+Shift+Return")), [this] {
+        QStringList all;
+        for (const auto& c : doc_->project().categories) all << QString::fromStdString(LabelDocument::promptOf(c));
+        if (!all.isEmpty()) segment(all);
+    });
+    add(label, "cancel", tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
+        if (progress_->task()) progress_->task()->requestCancel();
+    });
+    add(label, "newSeed", tr("&New Seed"), QKeySequence(tr("Ctrl+R")), [this] { sampler_->newSeed(); });
+    add(label, "batch", tr("&Label All Images…"), QKeySequence(tr("Ctrl+L")), [this] { askBatch(); });
+
+    QMenu* settings = menuBar()->addMenu(tr("&Settings"));
+    QMenu* language = settings->addMenu(tr("&Language"));
+    auto* languages = new QActionGroup(this);
+    const QString current = savedLanguage();
+    for (const QString& code : availableLanguages()) {
+        QAction* a = language->addAction(languageName(code));
+        a->setCheckable(true);
+        a->setChecked(code == current || (current.isEmpty() && code == QLatin1String("en")));
+        languages->addAction(a);
+        connect(a, &QAction::triggered, this, [this, code] {
+            saveLanguage(code);
+            // Rebuilding every widget mid-edit could drop in-progress state (a proposal, a
+            // polygon being drawn); the new language applies at the next start instead.
+            statusBar()->showMessage(tr("The language changes when LabelDiff is started again."), 8000);
+        });
+    }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    add(help, "shortcuts", tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_F1), [this] {
+        ShortcutsDialog(menuBar(), this).exec();
+    });
+    add(help, "about", tr("&About LabelDiff"), QKeySequence(), [this] {
+        QMessageBox::about(this, tr("About LabelDiff"),
+                           tr("LabelDiff %1\nLabel images by text prompt with label diffusion.").arg(QApplication::applicationVersion()));
+    });
+
+    auto* toolbar = addToolBar(tr("Tools"));
+    toolbar->setObjectName(QStringLiteral("tools"));
+    for (const char* name : {"toolSelect", "toolBrush", "toolEraser", "toolPolygon"}) toolbar->addAction(action(QString::fromLatin1(name)));
+    toolbar->addSeparator();
+    for (const char* name : {"segment", "accept", "reject", "cancel"}) toolbar->addAction(action(QString::fromLatin1(name)));
+    toolbar->addSeparator();
+    for (const char* name : {"undo", "redo"}) toolbar->addAction(action(QString::fromLatin1(name)));
+    auto* brushSize = new QSpinBox;
+    brushSize->setRange(1, 500);
+    brushSize->setPrefix(tr("brush "));
+    brushSize->setSuffix(tr(" px"));
+    brushSize->setValue(int(canvas_->brushRadius()));
+    toolbar->addWidget(brushSize);
+    connect(brushSize, &QSpinBox::valueChanged, this, [this](int v) { canvas_->setBrushRadius(v); });
+    connect(canvas_, &ImageCanvas::brushRadiusChanged, brushSize, [brushSize](double r) {
+        QSignalBlocker b(brushSize);
+        brushSize->setValue(int(std::lround(r)));
+    });
 }
 
+void MainWindow::connectEngine() {
+    connect(browser_, &ImageBrowser::currentChanged, this, &MainWindow::showImage);
+    connect(&openWatcher_, &QFutureWatcher<std::shared_ptr<Opened>>::finished, this, &MainWindow::onOpened);
+    connect(&renderWatcher_, &QFutureWatcher<std::shared_ptr<Rendered>>::finished, this, &MainWindow::onRendered);
+    connect(&exportWatcher_, &QFutureWatcher<QString>::finished, this, [this] {
+        const QString error = exportWatcher_.result();
+        if (!error.isEmpty()) return report(error);
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(exportPath_)), 8000);
+        emit exported(exportPath_);
+    });
+
+    connect(doc_, &LabelDocument::annotationsChanged, this, [this](int64_t id) {
+        if (id == currentImageId()) refreshAnnotations();
+    });
+    connect(doc_, &LabelDocument::categoriesChanged, this, [this] {
+        refreshAnnotations();
+        refreshProposals();
+    });
+    connect(doc_, &LabelDocument::dirtyChanged, this, &MainWindow::updateTitle);
+    connect(doc_, &LabelDocument::saved, this, &MainWindow::updateTitle);
+    connect(editor_, &AnnotationEditor::selectionChanged, canvas_, &ImageCanvas::setSelected);
+    connect(canvas_, &ImageCanvas::clicked, editor_, &AnnotationEditor::select);
+    connect(canvas_, &ImageCanvas::strokeFinished, this, [this](const QVector<QPointF>& pts, double radius, bool erase) {
+        std::vector<StrokePoint> points;
+        for (const QPointF& p : pts) points.push_back({p.x(), p.y()});
+        editor_->stroke(points, radius, erase, prompt_->currentCategory());
+    });
+    connect(canvas_, &ImageCanvas::polygonFinished, this, [this](const QVector<QPointF>& pts) {
+        std::vector<StrokePoint> points;
+        for (const QPointF& p : pts) points.push_back({p.x(), p.y()});
+        editor_->polygon(points, prompt_->currentCategory());
+    });
+    connect(autosave_, &Autosave::failed, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+
+    connect(prompt_, &PromptPanel::segmentPhrase, this, [this](const QString& p) { segment({p}); });
+    connect(prompt_, &PromptPanel::segmentPhrases, this, [this](const QStringList& p) { segment(p); });
+    connect(sampler_, &SamplerPanel::loadModelRequested, this, [this](const QString& dir) { loadModel(dir); });
+    connect(sampler_, &SamplerPanel::thresholdChanged, this, &MainWindow::onThreshold);
+
+    connect(service_, &InferenceService::modelLoaded, this, [this](const QString& name, const QString& device) {
+        statusModel_->setText(tr("model: %1").arg(name));
+        statusDevice_->setText(tr("device: %1").arg(device));
+        sampler_->setModelStatus(tr("%1 on %2").arg(name, device));
+        statusBar()->showMessage(tr("Model %1 loaded").arg(name), 5000);
+        emit modelReady(name);
+    });
+    connect(service_, &InferenceService::modelFailed, this, [this](const QString&, const QString& message) {
+        statusModel_->setText(tr("no model"));
+        sampler_->setModelStatus(tr("Not loaded"));
+        report(message);
+    });
+    connect(service_, &InferenceService::frames, this, [this](quint64 id, const QVector<TrajectoryImage>& frames) {
+        if (id != segmentId_ || frames.isEmpty()) return;
+        strip_->addFrames(frames);
+        const TrajectoryImage& last = frames.back();
+        if (last.phraseIndex == 0) canvas_->setTrajectoryFrame(last.x0);
+        if (segmentTask_) {
+            segmentTask_->setTotal(last.steps);
+            segmentTask_->setProgress(last.step + 1, last.phrase);
+        }
+        emit framesArrived(int(frames.size()));
+    });
+    connect(service_, &InferenceService::finished, this, [this](const SegmentResultPtr& r) {
+        if (r->request.id == segmentId_) onSegmentResult(r);
+    });
+    connect(service_, &InferenceService::failed, this, [this](quint64 id, const QString& message) {
+        if (id != segmentId_) return;
+        segmentId_ = 0;
+        strip_->setLive(false);
+        canvas_->setTrajectoryFrame({});
+        if (segmentTask_) segmentTask_->finish(tr("failed"));
+        report(message);
+        emit segmentFinished(false);
+    });
+    connect(service_, &InferenceService::cancelled, this, [this](quint64 id) {
+        if (id != segmentId_) return;
+        segmentId_ = 0;
+        strip_->setLive(false);
+        if (segmentTask_) segmentTask_->finish(tr("cancelled"));
+        statusBar()->showMessage(tr("Segmentation cancelled"), 5000);
+        emit segmentFinished(false);
+    });
+    connect(strip_, &TrajectoryStrip::frameSelected, this, [this](const QImage& x0) {
+        // Scrubbing shows the step over the image; at the last step the proposal speaks.
+        if (strip_->isLive()) return;
+        const bool last = strip_->currentStep() == strip_->frameCount() - 1;
+        canvas_->setTrajectoryFrame(last && !proposals_.empty() ? QImage() : x0);
+    });
+    connect(batch_, &BatchLabeler::finished, this, [this](const QString& summary) {
+        statusBar()->showMessage(summary, 10000);
+        emit batchFinished(summary);
+    });
+}
+
+bool MainWindow::interactive() const { return QGuiApplication::platformName() != QLatin1String("offscreen"); }
+
+void MainWindow::report(const QString& message) {
+    statusBar()->showMessage(message, 15000);
+    emit failed(message);
+    // Offscreen test runs have no one to click a dialog away.
+    if (interactive()) QMessageBox::warning(this, tr("LabelDiff"), message);
+}
+
+// ---- opening ---------------------------------------------------------------------------
+
 void MainWindow::openPath(const QString& path) {
+    if (!maybeSave()) return;
     statusBar()->showMessage(tr("Opening %1…").arg(QDir::toNativeSeparators(path)));
-    const std::string p = path.toStdString();
+    const std::string p = QFileInfo(path).absoluteFilePath().toStdString();
     openWatcher_.setFuture(QtConcurrent::run([p]() {
+        namespace fs = std::filesystem;
         auto r = std::make_shared<Opened>();
         try {
-            r->dataset = std::make_shared<const Dataset>(openDatasetOrFolder(p));
+            std::error_code ec;
+            fs::path projectFile;
+            if (fs::is_directory(p, ec) && fs::exists(fs::path(p) / LabelDocument::defaultFileName().toStdString(), ec))
+                projectFile = fs::path(p) / LabelDocument::defaultFileName().toStdString();
+            else if (fs::path(p).extension() == ".labeldiff")
+                projectFile = p;
+            if (!projectFile.empty()) {
+                r->project = loadProject(projectFile.string());
+                r->projectPath = QString::fromStdString(projectFile.string());
+                r->imagesDir = QString::fromStdString(projectFile.parent_path().string());
+            } else {
+                Dataset ds = openDatasetOrFolder(p);
+                r->warnings = ds.warnings.total();
+                std::string dir = ds.imagesDir.empty() ? (fs::is_directory(p, ec) ? p : fs::path(p).parent_path().string())
+                                                       : ds.imagesDir;
+                r->project = projectFromDataset(ds);
+                r->imagesDir = QString::fromStdString(fs::absolute(dir).string());
+                r->projectPath = QDir(r->imagesDir).filePath(LabelDocument::defaultFileName());
+                // Imported annotations are not in a project file yet.
+                r->unsaved = !r->project.annotations.empty();
+            }
         } catch (const std::exception& e) {
             r->error = QString::fromStdString(e.what());
         }
@@ -104,46 +431,45 @@ void MainWindow::openPath(const QString& path) {
 
 void MainWindow::onOpened() {
     const auto r = openWatcher_.result();
-    if (!r->error.isEmpty()) {
-        report(r->error);
-        return;
-    }
-    dataset_ = r->dataset;
-    list_->blockSignals(true);
-    list_->clear();
-    for (const ImageInfo& img : dataset_->images) {
-        int n = 0;
-        for (const Annotation& a : dataset_->annotations) n += a.imageId == img.id;
-        list_->addItem(tr("%1  (%n annotation(s))", nullptr, n).arg(QString::fromStdString(img.fileName)));
-    }
-    list_->blockSignals(false);
-    QString message = tr("%n image(s)", nullptr, int(dataset_->images.size()));
-    if (!dataset_->warnings.empty())
-        message += tr(", %n warning(s) while reading", nullptr, dataset_->warnings.total());
-    statusBar()->showMessage(message);
+    if (!r->error.isEmpty()) return report(r->error);
+    rejectProposals();
+    strip_->clear();
+    canvas_->clearImage();
+    shownIndex_ = -1;
+    autosave_->discard();
+    doc_->reset(std::move(r->project), r->projectPath, r->imagesDir, r->unsaved);
+    QSettings().setValue(QStringLiteral("lastFolder"), r->imagesDir);
+    QString message = tr("%n image(s)", nullptr, int(doc_->project().images.size()));
+    if (r->warnings > 0) message += tr(", %n warning(s) while reading", nullptr, r->warnings);
+    statusBar()->showMessage(message, 10000);
+    sampler_->setThreshold(doc_->project().threshold);
     emit opened();
-    if (!dataset_->images.empty()) list_->setCurrentRow(0);
+    if (!doc_->project().images.empty()) browser_->setCurrentIndex(0);
 }
 
-int MainWindow::currentImageIndex() const { return list_->currentRow(); }
+QListWidget* MainWindow::imageList() const { return browser_->list(); }
+int MainWindow::currentImageIndex() const { return shownIndex_ >= 0 ? shownIndex_ : browser_->currentIndex(); }
+int64_t MainWindow::currentImageId() const {
+    const int i = currentImageIndex();
+    const auto& images = doc_->project().images;
+    return i >= 0 && i < int(images.size()) ? images[size_t(i)].id : 0;
+}
 
 void MainWindow::showImage(int index) {
-    if (!dataset_ || index < 0 || index >= int(dataset_->images.size())) return;
+    const auto& images = doc_->project().images;
+    if (index < 0 || index >= int(images.size())) return;
     if (renderWatcher_.isRunning()) {
         pendingIndex_ = index;
         return;
     }
-    const auto ds = dataset_;
-    const bool overlays = overlaysAction_->isChecked();
-    renderWatcher_.setFuture(QtConcurrent::run([ds, index, overlays]() {
+    const std::string path = doc_->imagePath(images[size_t(index)]).toStdString();
+    renderWatcher_.setFuture(QtConcurrent::run([path, index]() {
         auto r = std::make_shared<Rendered>();
         r->index = index;
-        const ImageInfo& info = ds->images[size_t(index)];
-        const std::string path = (std::filesystem::path(ds->imagesDir) / info.fileName).string();
         try {
-            cv::Mat rgb = loadImageRgb(path);
-            if (overlays) rgb = renderOverlay(rgb, *ds, info.id);
+            const cv::Mat rgb = loadImageRgb(path);
             r->image = QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
+            if (r->image.isNull()) throw Error(path, "too large to display");
         } catch (const std::exception& e) {
             r->error = QString::fromStdString(e.what());
         }
@@ -161,30 +487,456 @@ void MainWindow::onRendered() {
             return;
         }
     }
+    if (r->index >= int(doc_->project().images.size())) return;  // a stale answer for a closed project
     if (!r->error.isEmpty()) {
-        report(r->error);
-        return;
+        canvas_->clearImage();
+        shownIndex_ = r->index;
+        editor_->setImage(0);
+        return report(r->error);
     }
+    // A running interactive segmentation was for the previous image.
+    if (segmentId_) service_->cancel(segmentId_);
+    rejectProposals();
+    strip_->clear();
+    shownIndex_ = r->index;
+    const ProjectImage& img = doc_->project().images[size_t(r->index)];
     canvas_->setImage(r->image);
-    const ImageInfo& info = dataset_->images[size_t(r->index)];
-    statusImage_->setText(tr("%1 × %2").arg(info.width).arg(info.height));
+    editor_->setImage(img.id);
+    refreshAnnotations();
+    statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(r->image.width()).arg(r->image.height()));
     emit imageShown(r->index);
 }
 
-void MainWindow::nextImage() {
-    if (list_->currentRow() + 1 < list_->count()) list_->setCurrentRow(list_->currentRow() + 1);
+void MainWindow::nextImage() { browser_->step(+1); }
+void MainWindow::previousImage() { browser_->step(-1); }
+
+QColor MainWindow::categoryColor(int64_t categoryId) const {
+    if (const ProjectCategory* c = doc_->category(categoryId)) return QColor(c->color[0], c->color[1], c->color[2]);
+    return QColor(0, 200, 255);
 }
 
-void MainWindow::previousImage() {
-    if (list_->currentRow() > 0) list_->setCurrentRow(list_->currentRow() - 1);
+void MainWindow::refreshAnnotations() {
+    const int64_t id = currentImageId();
+    const ProjectImage* img = doc_->image(id);
+    if (!img || !canvas_->hasImage()) return;
+    std::vector<CanvasAnnotation> items;
+    for (const ProjectAnnotation& a : doc_->annotationsOf(id)) {
+        CanvasAnnotation c;
+        c.id = a.id;
+        try {
+            c.mask = toMask(a.segmentation, canvas_->image().height(), canvas_->image().width());
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(QString::fromStdString(e.what()), 10000);
+            continue;
+        }
+        c.color = categoryColor(a.categoryId);
+        const ProjectCategory* cat = doc_->category(a.categoryId);
+        c.label = cat ? QString::fromStdString(cat->name) : QString();
+        if (a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed) c.label += tr(" (model, not reviewed)");
+        items.push_back(std::move(c));
+    }
+    canvas_->setAnnotations(std::move(items));
+    canvas_->setSelected(editor_->selected());
 }
 
-void MainWindow::report(const QString& message) {
-    statusBar()->showMessage(message);
-    emit failed(message);
-    // Offscreen test runs have no one to click a dialog away.
-    if (QGuiApplication::platformName() != QLatin1String("offscreen"))
-        QMessageBox::warning(this, tr("LabelDiff"), message);
+// ---- segmenting ------------------------------------------------------------------------
+
+bool MainWindow::segment(const QStringList& phrases) {
+    const ProjectImage* img = doc_->image(currentImageId());
+    if (!img || !canvas_->hasImage()) {
+        report(tr("Open an image to segment first."));
+        return false;
+    }
+    if (!service_->hasModel()) {
+        report(service_->isLoading() ? tr("The model is still loading.")
+                                     : tr("No model is loaded: choose a model directory in the sampler settings."));
+        return false;
+    }
+    if (phrases.isEmpty()) return false;
+    if (segmentId_) service_->cancel(segmentId_);
+    if (sampler_->autoNewSeed()) sampler_->newSeed();
+    SegmentRequest r;
+    r.imagePath = doc_->imagePath(*img);
+    r.imageId = img->id;
+    for (const QString& p : phrases) {
+        r.phrases.push_back(p.simplified().toStdString());
+        doc_->addPhraseToHistory(p.simplified().toStdString());
+    }
+    r.settings = sampler_->settings();
+    // τ is the panel's until the result says what the model card prefers.
+    r.settings.threshold = -1;
+    rejectProposals();
+    strip_->clear();
+    strip_->setLive(true);
+    segmentId_ = service_->submit(r);
+    if (segmentTask_) segmentTask_->finish();
+    segmentTask_ = new TaskProgress(tr("Segmenting “%1”").arg(phrases.join(QStringLiteral(", "))), this);
+    connect(segmentTask_, &TaskProgress::cancelRequested, this, [this] { cancelSegment(); });
+    connect(segmentTask_, &TaskProgress::finished, segmentTask_, &QObject::deleteLater);
+    progress_->track(segmentTask_);
+    return true;
+}
+
+void MainWindow::cancelSegment() {
+    if (segmentId_) service_->cancel(segmentId_);
+}
+
+void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
+    segmentId_ = 0;
+    strip_->setLive(false);
+    canvas_->setTrajectoryFrame({});
+    const auto& phrases = result->segmentation.phrases;
+    if (result->request.imageId != currentImageId() || phrases.empty()) {
+        if (segmentTask_) segmentTask_->finish();
+        emit segmentFinished(false);
+        return;
+    }
+    proposals_.clear();
+    const bool semantic = phrases.size() > 1 && !result->segmentation.labels.empty();
+    for (size_t i = 0; i < phrases.size(); ++i) {
+        const PhraseSegmentation& s = phrases[i];
+        Proposal p;
+        p.imageId = result->request.imageId;
+        p.phrase = s.phrase;
+        p.categoryId = prompt_->categoryForPhrase(QString::fromStdString(s.phrase));
+        p.soft = s.soft;
+        p.uncertainty = s.uncertainty;
+        p.members = s.members;
+        p.provenance = modelProvenance(s.settings, result->modelName);
+        if (semantic) {
+            // Several phrases compete per pixel (DiGSeg's argmax); a phrase's soft mask
+            // is kept outside its region at zero so τ still moves only its own pixels.
+            cv::Mat own;
+            s.soft.mat().copyTo(own, result->segmentation.labels == int(i + 1));
+            p.soft = SoftMask::fromMat(own);
+        }
+        p.setThreshold(s.threshold);
+        proposals_.push_back(std::move(p));
+    }
+    // The model card's per-class τ for the first phrase becomes the slider's value.
+    {
+        QSignalBlocker block(sampler_);
+        sampler_->setThreshold(proposals_.front().tau);
+    }
+    sampler_->setSoftMask(proposals_.front().soft);
+    refreshProposals();
+    const SegmentTimings& t = phrases.front().timings;
+    statusTiming_->setText(tr("last: %1 ms (%2 ms/step)").arg(result->totalMs, 0, 'f', 0).arg(t.meanStepMs(), 0, 'f', 1));
+    if (segmentTask_) segmentTask_->finish(tr("done"));
+    strip_->scrubTo(strip_->frameCount() - 1);
+    emit proposalReady();
+    emit segmentFinished(true);
+}
+
+void MainWindow::refreshProposals() {
+    std::vector<CanvasAnnotation> items;
+    for (const Proposal& p : proposals_) {
+        CanvasAnnotation c;
+        c.mask = p.mask;
+        c.color = p.categoryId ? categoryColor(p.categoryId) : categoryColor(prompt_->currentCategory());
+        items.push_back(std::move(c));
+    }
+    canvas_->setProposals(items);
+    canvas_->setSoftMask(proposals_.empty() ? SoftMask() : proposals_.front().soft);
+    canvas_->setUncertainty(proposals_.empty() ? SoftMask() : proposals_.front().uncertainty);
+}
+
+void MainWindow::onThreshold(double tau) {
+    doc_->setThreshold(tau);
+    if (proposals_.empty()) return;
+    // Live re-threshold of the kept soft masks: no sampling.
+    for (Proposal& p : proposals_) p.setThreshold(float(tau));
+    refreshProposals();
+}
+
+bool MainWindow::acceptProposals() {
+    if (proposals_.empty()) return false;
+    QUndoStack* undo = doc_->undoStack();
+    undo->beginMacro(tr("Accept proposal"));
+    bool any = false;
+    for (const Proposal& p : proposals_) {
+        int64_t cat = p.categoryId;
+        // A single phrase without a category of its own goes to the current category
+        // only when the user picked one; otherwise the phrase becomes a category.
+        if (!cat && proposals_.size() == 1) cat = prompt_->currentCategory();
+        if (!cat) cat = prompt_->addCategory(QString::fromStdString(p.phrase));
+        editor_->select(0);
+        any |= editor_->accept(p, cat);
+    }
+    undo->endMacro();
+    rejectProposals();
+    return any;
+}
+
+void MainWindow::rejectProposals() {
+    proposals_.clear();
+    canvas_->setProposals({});
+    canvas_->setSoftMask({});
+    canvas_->setUncertainty({});
+    sampler_->setSoftMask({});
+}
+
+// ---- saving, exporting, importing ------------------------------------------------------
+
+bool MainWindow::save(const QString& path) {
+    if (doc_->path().isEmpty() && path.isEmpty()) return false;
+    try {
+        doc_->save(path);
+    } catch (const std::exception& e) {
+        report(tr("The project was not saved: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(doc_->path())), 5000);
+    return true;
+}
+
+void MainWindow::exportTo(const QString& formatName, const QString& path, WriteOptions::Segmentation segmentation) {
+    const DatasetFormat* format = findDatasetFormat(formatName.toStdString());
+    if (!format || !(format->capabilities() & DatasetFormat::Write))
+        return report(tr("Unknown export format “%1”").arg(formatName));
+    if (exportWatcher_.isRunning()) return report(tr("An export is already running."));
+    exportPath_ = path;
+    const Project project = doc_->project();
+    const std::string imagesDir = doc_->imagesDir().toStdString();
+    const std::string out = path.toStdString();
+    exportWatcher_.setFuture(QtConcurrent::run([format, project, imagesDir, out, segmentation]() -> QString {
+        try {
+            WriteOptions o;
+            o.segmentation = segmentation;
+            o.imagesDir = imagesDir;
+            format->write(projectToDataset(project, imagesDir), out, o);
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+}
+
+void MainWindow::importFrom(const QString& formatName, const QString& path, const QString& imagesDir) {
+    const DatasetFormat* format = findDatasetFormat(formatName.toStdString());
+    if (!format || !(format->capabilities() & DatasetFormat::Read))
+        return report(tr("Unknown import format “%1”").arg(formatName));
+    if (!maybeSave()) return;
+    const std::string p = path.toStdString();
+    const std::string dir = imagesDir.toStdString();
+    openWatcher_.setFuture(QtConcurrent::run([format, p, dir]() {
+        auto r = std::make_shared<Opened>();
+        try {
+            ReadOptions o;
+            o.imagesDir = dir;
+            Dataset ds = format->read(p, o);
+            r->warnings = ds.warnings.total();
+            const std::string images = ds.imagesDir.empty() ? std::filesystem::path(p).parent_path().string() : ds.imagesDir;
+            r->project = projectFromDataset(ds);
+            r->imagesDir = QString::fromStdString(std::filesystem::absolute(images).string());
+            r->projectPath = QDir(r->imagesDir).filePath(LabelDocument::defaultFileName());
+            r->unsaved = true;
+        } catch (const std::exception& e) {
+            r->error = QString::fromStdString(e.what());
+        }
+        return r;
+    }));
+}
+
+void MainWindow::askExport() {
+    QDialog d(this);
+    d.setWindowTitle(tr("Export"));
+    auto* form = new QFormLayout(&d);
+    auto* formats = new QComboBox;
+    for (const DatasetFormat* f : datasetFormats())
+        if (f->capabilities() & DatasetFormat::Write)
+            formats->addItem(QString::fromStdString(f->description()), QString::fromStdString(f->name()));
+    auto* shapes = new QComboBox;
+    shapes->addItem(tr("RLE (exact, keeps holes)"), int(WriteOptions::Segmentation::Rle));
+    shapes->addItem(tr("Polygons"), int(WriteOptions::Segmentation::Polygon));
+    form->addRow(tr("Format"), formats);
+    form->addRow(tr("Masks as"), shapes);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    if (d.exec() != QDialog::Accepted) return;
+    const QString out = QFileDialog::getSaveFileName(this, tr("Export to"), doc_->imagesDir());
+    if (!out.isEmpty())
+        exportTo(formats->currentData().toString(), out, WriteOptions::Segmentation(shapes->currentData().toInt()));
+}
+
+void MainWindow::askImport() {
+    QStringList filters;
+    QStringList names;
+    for (const DatasetFormat* f : datasetFormats()) {
+        if (!(f->capabilities() & DatasetFormat::Read)) continue;
+        filters << QString::fromStdString(f->description()) + QStringLiteral(" (*)");
+        names << QString::fromStdString(f->name());
+    }
+    QString chosen;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import annotations"), doc_->imagesDir(),
+                                                      filters.join(QStringLiteral(";;")), &chosen);
+    if (path.isEmpty()) return;
+    const int i = int(filters.indexOf(chosen));
+    importFrom(i >= 0 ? names[i] : QString(), path);
+}
+
+TaskProgress* MainWindow::startBatch(const BatchOptions& options) {
+    QString error;
+    TaskProgress* task = batch_->start(options, &error);
+    if (!task) {
+        report(error);
+        return nullptr;
+    }
+    progress_->track(task);
+    return task;
+}
+
+void MainWindow::askBatch() {
+    QDialog d(this);
+    d.setWindowTitle(tr("Label all images"));
+    auto* layout = new QVBoxLayout(&d);
+    layout->addWidget(new QLabel(tr("Segment every category's prompt on each image with the current sampler settings.\n"
+                                    "Annotations made by people are never changed.")));
+    auto* unannotated = new QCheckBox(tr("Only images without annotations"));
+    unannotated->setChecked(true);
+    auto* keep = new QCheckBox(tr("Keep existing model annotations"));
+    keep->setChecked(true);
+    layout->addWidget(unannotated);
+    layout->addWidget(keep);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    if (d.exec() != QDialog::Accepted) return;
+    BatchOptions o;
+    o.unannotatedOnly = unannotated->isChecked();
+    o.keepExisting = keep->isChecked();
+    o.settings = sampler_->settings();
+    o.settings.keepMembers = false;
+    TaskProgress* task = startBatch(o);
+    if (!task) return;
+    // The same task in a dialog: progress, ETA and Cancel.
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(task->title());
+    auto* dl = new QVBoxLayout(dialog);
+    auto* indicator = new ProgressIndicator;
+    dl->addWidget(indicator);
+    indicator->track(task);
+    connect(task, &TaskProgress::finished, dialog, &QDialog::close);
+    dialog->resize(480, 80);
+    dialog->show();
+}
+
+// ---- recovery, closing, settings -------------------------------------------------------
+
+void MainWindow::restoreRecovery(const Recovery& recovery) {
+    try {
+        Project p = Autosave::load(recovery);
+        rejectProposals();
+        canvas_->clearImage();
+        shownIndex_ = -1;
+        doc_->reset(std::move(p), recovery.projectPath, recovery.imagesDir, true);
+        // The restored state now lives in the document and will be autosaved again under
+        // its own name; the old file is not needed.
+        QFile::remove(recovery.file);
+        statusBar()->showMessage(tr("Restored the autosave of %1").arg(QDir::toNativeSeparators(recovery.projectPath)), 10000);
+        emit opened();
+        if (!doc_->project().images.empty()) browser_->setCurrentIndex(0);
+    } catch (const std::exception& e) {
+        report(tr("The autosave could not be restored: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void MainWindow::offerRecovery() {
+    const QList<Recovery> all = Autosave::pending();
+    if (all.isEmpty()) return;
+    const Recovery& r = all.front();
+    if (interactive()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Restore autosave?"),
+            tr("LabelDiff did not close cleanly. An autosave of %1 from %2 (%n annotation(s)) was found.\nRestore it?", nullptr,
+               r.annotations)
+                .arg(QDir::toNativeSeparators(r.projectPath), QLocale().toString(r.savedAt.toLocalTime(), QLocale::ShortFormat)),
+            QMessageBox::Yes | QMessageBox::No | QMessageBox::Discard);
+        if (answer == QMessageBox::Discard) QFile::remove(r.file);
+        if (answer != QMessageBox::Yes) return;
+    }
+    restoreRecovery(r);
+}
+
+bool MainWindow::maybeSave() {
+    if (!doc_->isDirty()) return true;
+    if (!interactive()) {
+        // No one to ask: keep the work in the recovery file rather than lose it.
+        autosave_->saveNow();
+        return true;
+    }
+    const auto answer = QMessageBox::question(this, tr("Unsaved changes"),
+                                              tr("The project has unsaved changes. Save them?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Cancel) return false;
+    if (answer == QMessageBox::Save) return save();
+    autosave_->discard();
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (interactive() && !maybeSave()) {
+        event->ignore();
+        return;
+    }
+    if (!doc_->isDirty()) autosave_->discard();
+    storeSettings();
+    // Stop sampling now; the service joins its thread when the window is destroyed.
+    service_->cancelAll();
+    event->accept();
+}
+
+void MainWindow::updateTitle() {
+    const QString name = doc_->path().isEmpty() ? tr("LabelDiff") : QFileInfo(doc_->imagesDir()).fileName();
+    setWindowTitle(tr("%1%2 — LabelDiff").arg(name, doc_->isDirty() ? QStringLiteral(" *") : QString()));
+    setWindowModified(doc_->isDirty());
+}
+
+void MainWindow::updateMemory() {
+    // Resident set size from /proc (Linux); elsewhere the label stays empty.
+    QFile f(QStringLiteral("/proc/self/statm"));
+    if (!f.open(QIODevice::ReadOnly)) return;
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    if (parts.size() < 2) return;
+    const double mb = parts[1].toDouble() * 4096.0 / (1024.0 * 1024.0);
+    statusMemory_->setText(tr("memory: %1 MB").arg(mb, 0, 'f', 0));
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    sampler_->loadSettings();
+    for (const char* name : {"showAnnotations", "showFill", "showOutline", "showSoft", "showUncertainty"}) {
+        const QString key = QStringLiteral("view/") + QString::fromLatin1(name);
+        if (s.contains(key)) action(QString::fromLatin1(name))->setChecked(s.value(key).toBool());
+    }
+    canvas_->setFillOpacity(s.value(QStringLiteral("view/opacity"), 0.45).toDouble());
+    canvas_->setBrushRadius(s.value(QStringLiteral("edit/brushRadius"), 8.0).toDouble());
+    autosave_->setInterval(s.value(QStringLiteral("autosaveMs"), Autosave::kDefaultIntervalMs).toInt());
+}
+
+void MainWindow::storeSettings() {
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    sampler_->saveSettings();
+    for (const char* name : {"showAnnotations", "showFill", "showOutline", "showSoft", "showUncertainty"})
+        s.setValue(QStringLiteral("view/") + QString::fromLatin1(name), action(QString::fromLatin1(name))->isChecked());
+    s.setValue(QStringLiteral("view/opacity"), canvas_->fillOpacity());
+    s.setValue(QStringLiteral("edit/brushRadius"), canvas_->brushRadius());
+}
+
+void MainWindow::loadModel(const QString& dir) {
+    if (dir.isEmpty()) return report(tr("Choose a model directory first."));
+    sampler_->setModelDir(dir);
+    sampler_->setModelStatus(tr("Loading…"));
+    statusModel_->setText(tr("loading model…"));
+    service_->loadModel(dir, sampler_->device());
 }
 
 }  // namespace ld

@@ -1,21 +1,43 @@
 #pragma once
-// The labelling window. For now it browses a dataset or an image folder with the
-// annotations drawn over each image; segmentation and editing arrive with the engine.
-#include "core/dataset.h"
+// The labelling window: image browser, canvas with the trajectory strip under it, the
+// prompt and sampler panels, menus with shortcuts, and a status bar with the running
+// task, device, model, memory and last timing. It wires the document, the editor, the
+// inference service, the batch labeller and the autosave together; each does its own job.
+#include "core/dataset_format.h"
+#include "ui/proposal.h"
+#include "ui/segment_request.h"
 
 #include <QFutureWatcher>
 #include <QImage>
 #include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
-class QListWidget;
-class QLabel;
 class QAction;
+class QLabel;
+class QListWidget;
+class QActionGroup;
 
 namespace ld {
 
+class AnnotationEditor;
+class Autosave;
+class BatchLabeler;
+class ImageBrowser;
 class ImageCanvas;
+class InferenceService;
+class LabelDocument;
+class ProgressIndicator;
+class PromptPanel;
+class SamplerPanel;
+class TaskProgress;
+class TrajectoryStrip;
+struct BatchOptions;
+struct Recovery;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -23,39 +45,116 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a dataset file or a folder in the background; `opened` or `failed` follows.
+    // Opens a project file, a dataset file, or a folder (its project.labeldiff if there
+    // is one) in the background; `opened` or `failed` follows.
     void openPath(const QString& path);
-    const Dataset* dataset() const { return dataset_.get(); }
+    // Loads a model directory on the inference thread; modelReady or failed follows.
+    void loadModel(const QString& dir);
+    // Segments phrases on the current image; the proposal follows (proposalReady).
+    bool segment(const QStringList& phrases);
+    void cancelSegment();
+    bool acceptProposals();
+    void rejectProposals();
+    // Saves the project (atomic); a failure is reported and the document stays dirty.
+    bool save(const QString& path = QString());
+    // Exports through a registered dataset format in the background; exported or failed.
+    void exportTo(const QString& format, const QString& path,
+                  WriteOptions::Segmentation segmentation = WriteOptions::Segmentation::Rle);
+    // Reads a dataset in a registered format to continue someone's work.
+    void importFrom(const QString& format, const QString& path, const QString& imagesDir = QString());
+    TaskProgress* startBatch(const BatchOptions& options);
+    void restoreRecovery(const Recovery& recovery);
+    // Offers the newest recovery file a crashed session left (a dialog unless offscreen).
+    void offerRecovery();
+
+    LabelDocument* document() const { return doc_; }
+    AnnotationEditor* editor() const { return editor_; }
+    InferenceService* inference() const { return service_; }
+    Autosave* autosave() const { return autosave_; }
     ImageCanvas* canvas() const { return canvas_; }
-    QListWidget* imageList() const { return list_; }
+    ImageBrowser* browser() const { return browser_; }
+    QListWidget* imageList() const;
+    PromptPanel* promptPanel() const { return prompt_; }
+    SamplerPanel* samplerPanel() const { return sampler_; }
+    TrajectoryStrip* trajectory() const { return strip_; }
+    ProgressIndicator* progressIndicator() const { return progress_; }
+    BatchLabeler* batchLabeler() const { return batch_; }
+    const std::vector<Proposal>& proposals() const { return proposals_; }
     int currentImageIndex() const;
+    int64_t currentImageId() const;
+    QAction* action(const QString& objectName) const;
 
 signals:
     void opened();
     void failed(const QString& message);
     void imageShown(int index);
+    void modelReady(const QString& name);
+    void framesArrived(int count);
+    void proposalReady();
+    void segmentFinished(bool ok);
+    void exported(const QString& path);
+    void batchFinished(const QString& summary);
 
 public slots:
     void showImage(int index);
     void nextImage();
     void previousImage();
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     struct Opened;
     struct Rendered;
+    void buildUi();
     void buildMenus();
+    void connectEngine();
     void onOpened();
     void onRendered();
+    void refreshAnnotations();
+    void refreshProposals();
+    void onThreshold(double tau);
+    void onSegmentResult(const SegmentResultPtr& result);
     void report(const QString& message);
+    bool maybeSave();
+    bool interactive() const;
+    void updateTitle();
+    void updateMemory();
+    void restoreSettings();
+    void storeSettings();
+    void askBatch();
+    void askExport();
+    void askImport();
+    QColor categoryColor(int64_t categoryId) const;
 
+    LabelDocument* doc_;
+    AnnotationEditor* editor_;
+    InferenceService* service_;
+    Autosave* autosave_;
+    BatchLabeler* batch_;
     ImageCanvas* canvas_;
-    QListWidget* list_;
+    ImageBrowser* browser_;
+    TrajectoryStrip* strip_;
+    PromptPanel* prompt_;
+    SamplerPanel* sampler_;
+    ProgressIndicator* progress_;
+    QLabel* statusDevice_;
+    QLabel* statusModel_;
+    QLabel* statusTiming_;
+    QLabel* statusMemory_;
     QLabel* statusImage_;
-    QAction* overlaysAction_;
-    std::shared_ptr<const Dataset> dataset_;
+    QTimer memoryTimer_;
+
     QFutureWatcher<std::shared_ptr<Opened>> openWatcher_;
     QFutureWatcher<std::shared_ptr<Rendered>> renderWatcher_;
+    QFutureWatcher<QString> exportWatcher_;
     int pendingIndex_ = -1;  // a request that arrived while another image was rendering
+    int shownIndex_ = -1;
+
+    quint64 segmentId_ = 0;
+    QPointer<TaskProgress> segmentTask_;
+    std::vector<Proposal> proposals_;
+    QString exportPath_;
 };
 
 }  // namespace ld

@@ -1,8 +1,12 @@
+#include "ui/language.h"
 #include "ui/main_window.h"
+#include "ui/sampler_panel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QImageReader>
+#include <QTimer>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -12,16 +16,26 @@ int main(int argc, char** argv) {
     // core/ enforces the real pixel limit with a clear message; Qt's own 256 MB cap must not
     // refuse first with a silent null image.
     QImageReader::setAllocationLimit(0);
+    ld::installLanguage();
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Label images by text prompt with label diffusion"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("path", QApplication::translate("main", "A folder of images or a dataset file"));
+    parser.addPositionalArgument("path", QApplication::translate("main", "A folder of images, a project or a dataset file"));
+    QCommandLineOption model({"m", "model"}, QApplication::translate("main", "Model directory to load"),
+                             QApplication::translate("main", "dir"));
+    parser.addOption(model);
     parser.process(app);
 
     ld::MainWindow window;
     window.show();
-    if (!parser.positionalArguments().isEmpty()) window.openPath(parser.positionalArguments().first());
+    if (parser.isSet(model)) window.loadModel(QDir(parser.value(model)).absolutePath());
+    else if (!window.samplerPanel()->modelDir().isEmpty()) window.loadModel(window.samplerPanel()->modelDir());
+    // After the event loop starts, so that the recovery question appears over the window.
+    QTimer::singleShot(0, &window, [&] {
+        window.offerRecovery();
+        if (!parser.positionalArguments().isEmpty()) window.openPath(parser.positionalArguments().first());
+    });
     return app.exec();
 }

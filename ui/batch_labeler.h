@@ -1,0 +1,61 @@
+#pragma once
+// "Label all images": every chosen image is segmented with every category's prompt on the
+// inference worker, one image at a time (so interactive requests can slip in between and
+// Cancel acts at once), and the results become model-made, unreviewed annotations. Work a
+// person did (manual or reviewed annotations) is never touched.
+#include "inference/sampler.h"
+#include "ui/segment_request.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+
+#include <cstdint>
+#include <vector>
+
+namespace ld {
+
+class InferenceService;
+class LabelDocument;
+class TaskProgress;
+
+struct BatchOptions {
+    bool unannotatedOnly = true;  // skip images that have any annotation
+    bool keepExisting = true;     // false: replace earlier unreviewed model annotations
+    SamplerSettings settings;
+};
+
+class BatchLabeler : public QObject {
+    Q_OBJECT
+public:
+    BatchLabeler(LabelDocument* doc, InferenceService* service, QObject* parent = nullptr);
+
+    // Returns the task to follow (owned by this object), or nullptr with `error` set.
+    TaskProgress* start(const BatchOptions& options, QString* error = nullptr);
+    bool isRunning() const { return task_ != nullptr; }
+    int labelled() const { return labelled_; }
+    QStringList failures() const { return failures_; }
+
+signals:
+    // Summary for the status bar, after the last image or a cancel.
+    void finished(const QString& summary);
+
+private:
+    void next();
+    void onResult(const SegmentResultPtr& result);
+    void end(const QString& summary);
+
+    LabelDocument* doc_;
+    InferenceService* service_;
+    BatchOptions options_;
+    std::vector<int64_t> queue_;
+    std::vector<int64_t> categoryIds_;
+    std::vector<std::string> prompts_;
+    size_t position_ = 0;
+    quint64 current_ = 0;
+    int labelled_ = 0;
+    QStringList failures_;
+    QPointer<TaskProgress> task_;
+};
+
+}  // namespace ld

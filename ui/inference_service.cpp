@@ -1,0 +1,92 @@
+#include "ui/inference_service.h"
+
+#include "ui/inference_worker.h"
+
+#include <QMetaObject>
+
+namespace ld {
+
+namespace {
+void registerTypes() {
+    qRegisterMetaType<SegmentRequest>();
+    qRegisterMetaType<TrajectoryImage>();
+    qRegisterMetaType<QVector<TrajectoryImage>>();
+    qRegisterMetaType<SegmentResultPtr>();
+}
+}  // namespace
+
+InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(new InferenceWorker) {
+    registerTypes();
+    thread_.setObjectName(QStringLiteral("inference"));
+    worker_->moveToThread(&thread_);
+
+    connect(worker_, &InferenceWorker::modelLoaded, this,
+            [this](const QString& dir, const QString& name, const QString& device, int, double tau, quint64 gen) {
+                if (gen != generation_) return;
+                loading_ = false;
+                modelDir_ = dir;
+                modelName_ = name;
+                device_ = device;
+                defaultThreshold_ = tau;
+                emit modelLoaded(name, device);
+            });
+    connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& dir, const QString& message, quint64 gen) {
+        if (gen != generation_) return;
+        loading_ = false;
+        modelDir_.clear();
+        modelName_.clear();
+        emit modelFailed(dir, message);
+    });
+    connect(worker_, &InferenceWorker::started, this, &InferenceService::started);
+    connect(worker_, &InferenceWorker::frames, this, &InferenceService::frames);
+    connect(worker_, &InferenceWorker::finished, this, [this](const SegmentResultPtr& r) {
+        done(r->request.id);
+        emit finished(r);
+    });
+    connect(worker_, &InferenceWorker::failed, this, [this](quint64 id, const QString& m) {
+        done(id);
+        emit failed(id, m);
+    });
+    connect(worker_, &InferenceWorker::cancelled, this, [this](quint64 id) {
+        done(id);
+        emit cancelled(id);
+    });
+    thread_.start();
+}
+
+InferenceService::~InferenceService() {
+    cancelAll();
+    // The model must be destroyed on the thread that created it; queued behind the
+    // (now cancelled) requests, which each end within one step.
+    QMetaObject::invokeMethod(worker_, &InferenceWorker::shutdown, Qt::QueuedConnection);
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
+}
+
+void InferenceService::loadModel(const QString& dir, const QString& device) {
+    loading_ = true;
+    const quint64 gen = ++generation_;
+    QMetaObject::invokeMethod(worker_, [w = worker_, dir, device, gen] { w->loadModel(dir, device, gen); },
+                              Qt::QueuedConnection);
+}
+
+quint64 InferenceService::submit(SegmentRequest request) {
+    request.id = nextId_++;
+    if (!request.cancel) request.cancel = std::make_shared<CancelToken>();
+    tokens_.insert(request.id, request.cancel);
+    QMetaObject::invokeMethod(worker_, [w = worker_, request] { w->run(request); }, Qt::QueuedConnection);
+    return request.id;
+}
+
+void InferenceService::cancel(quint64 id) {
+    if (auto it = tokens_.find(id); it != tokens_.end()) it.value()->cancel();
+}
+
+void InferenceService::cancelAll() {
+    for (const auto& t : tokens_) t->cancel();
+}
+
+void InferenceService::done(quint64 id) { tokens_.remove(id); }
+
+}  // namespace ld

@@ -1,0 +1,61 @@
+#pragma once
+// The UI's handle on the inference thread: starts it, queues requests to the worker that
+// owns the model, cancels them, and on destruction cancels everything and joins, so that
+// closing the window never waits for a whole sampling run nor leaves a thread behind.
+// Every signal arrives on the UI thread.
+#include "ui/segment_request.h"
+
+#include <QHash>
+#include <QObject>
+#include <QThread>
+
+namespace ld {
+
+class InferenceWorker;
+
+class InferenceService : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceService(QObject* parent = nullptr);
+    ~InferenceService() override;
+
+    // Replaces the model; modelLoaded or modelFailed follows. Queued behind running work.
+    void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"));
+    bool hasModel() const { return !modelDir_.isEmpty(); }
+    bool isLoading() const { return loading_; }
+    QString modelDir() const { return modelDir_; }
+    QString modelName() const { return modelName_; }
+    QString device() const { return device_; }
+    double defaultThreshold() const { return defaultThreshold_; }
+
+    // Returns the request id. The request waits in the worker's queue behind earlier ones.
+    quint64 submit(SegmentRequest request);
+    // Stops a queued request before it starts, or a running one within one step.
+    void cancel(quint64 id);
+    void cancelAll();
+    int pending() const { return int(tokens_.size()); }
+    bool isBusy() const { return !tokens_.isEmpty() || loading_; }
+
+signals:
+    void modelLoaded(const QString& name, const QString& device);
+    void modelFailed(const QString& dir, const QString& message);
+    void started(quint64 id);
+    void frames(quint64 id, const QVector<ld::TrajectoryImage>& frames);
+    void finished(const ld::SegmentResultPtr& result);
+    void failed(quint64 id, const QString& message);
+    void cancelled(quint64 id);
+
+private:
+    void done(quint64 id);
+
+    QThread thread_;
+    InferenceWorker* worker_;  // lives on thread_, deleted by the destructor after the join
+    QHash<quint64, std::shared_ptr<CancelToken>> tokens_;
+    quint64 nextId_ = 1;
+    quint64 generation_ = 0;  // the latest loadModel; answers to older ones are ignored
+    bool loading_ = false;
+    QString modelDir_, modelName_, device_;
+    double defaultThreshold_ = 0.5;
+};
+
+}  // namespace ld

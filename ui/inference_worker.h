@@ -1,0 +1,46 @@
+#pragma once
+// The object that lives on the inference thread and owns the Sampler (LibTorch modules
+// are not shared between threads). Requests arrive as queued slot calls, so the thread's
+// event loop is the request queue; everything goes back to the UI as queued signals.
+#include "ui/segment_request.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+
+#include <memory>
+
+namespace ld {
+
+class Sampler;
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceWorker(QObject* parent = nullptr);
+    ~InferenceWorker() override;
+
+    // Frames are batched and sent at most this often; the last step is always sent.
+    static constexpr int kFrameIntervalMs = 50;
+
+public slots:
+    void loadModel(const QString& dir, const QString& device, quint64 generation);
+    void run(const ld::SegmentRequest& request);
+    // Drops the model on this thread, where it was created.
+    void shutdown();
+
+signals:
+    void modelLoaded(const QString& dir, const QString& name, const QString& device, int resolution,
+                     double defaultThreshold, quint64 generation);
+    void modelFailed(const QString& dir, const QString& message, quint64 generation);
+    void started(quint64 id);
+    void frames(quint64 id, const QVector<ld::TrajectoryImage>& frames);
+    void finished(const ld::SegmentResultPtr& result);
+    void failed(quint64 id, const QString& message);
+    void cancelled(quint64 id);
+
+private:
+    std::unique_ptr<Sampler> sampler_;
+    QString modelDir_;
+};
+
+}  // namespace ld

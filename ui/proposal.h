@@ -1,0 +1,34 @@
+#pragma once
+// A mask the model proposed and nobody has accepted yet: the soft mask is kept so that τ
+// can move without sampling again; the binary mask is always threshold(soft, τ).
+#include "core/dataset.h"
+#include "core/mask.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ld {
+
+struct Proposal {
+    int64_t imageId = 0;
+    int64_t categoryId = 0;  // 0: none chosen yet (accepting asks the current category)
+    std::string phrase;
+    SoftMask soft;
+    SoftMask uncertainty;
+    std::vector<SoftMask> members;
+    float tau = 0.5f;
+    BinaryMask mask;
+    Provenance provenance;  // model, settings and seed, for the annotation it becomes
+
+    bool empty() const { return soft.empty(); }
+    void setThreshold(float t) {
+        tau = t;
+        mask = threshold(soft, tau);
+        provenance.settings["threshold"] = tau;
+    }
+};
+
+}  // namespace ld
