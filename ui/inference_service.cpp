@@ -58,8 +58,12 @@ InferenceService::~InferenceService() {
     cancelAll();
     // The model must be destroyed on the thread that created it; queued behind the
     // (now cancelled) requests, which each end within one step.
-    QMetaObject::invokeMethod(worker_, &InferenceWorker::shutdown, Qt::QueuedConnection);
-    thread_.quit();
+    // Quitting from inside the queue (not thread_.quit() from here) guarantees that the
+    // shutdown runs before the loop ends instead of being dropped with the queue.
+    QMetaObject::invokeMethod(worker_, [w = worker_] {
+        w->shutdown();
+        QThread::currentThread()->quit();
+    }, Qt::QueuedConnection);
     thread_.wait();
     delete worker_;
 }

@@ -436,7 +436,6 @@ void MainWindow::onOpened() {
     strip_->clear();
     canvas_->clearImage();
     shownIndex_ = -1;
-    autosave_->discard();
     doc_->reset(std::move(r->project), r->projectPath, r->imagesDir, r->unsaved);
     QSettings().setValue(QStringLiteral("lastFolder"), r->imagesDir);
     QString message = tr("%n image(s)", nullptr, int(doc_->project().images.size()));
@@ -444,7 +443,14 @@ void MainWindow::onOpened() {
     statusBar()->showMessage(message, 10000);
     sampler_->setThreshold(doc_->project().threshold);
     emit opened();
-    if (!doc_->project().images.empty()) browser_->setCurrentIndex(0);
+    showFirstImage();
+}
+
+void MainWindow::showFirstImage() {
+    if (doc_->project().images.empty()) return;
+    // The list may already have row 0 current, and then it would not signal a change.
+    if (browser_->currentIndex() == 0) showImage(0);
+    else browser_->setCurrentIndex(0);
 }
 
 QListWidget* MainWindow::imageList() const { return browser_->list(); }
@@ -839,7 +845,7 @@ void MainWindow::restoreRecovery(const Recovery& recovery) {
         QFile::remove(recovery.file);
         statusBar()->showMessage(tr("Restored the autosave of %1").arg(QDir::toNativeSeparators(recovery.projectPath)), 10000);
         emit opened();
-        if (!doc_->project().images.empty()) browser_->setCurrentIndex(0);
+        showFirstImage();
     } catch (const std::exception& e) {
         report(tr("The autosave could not be restored: %1").arg(QString::fromStdString(e.what())));
     }
@@ -893,7 +899,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::updateTitle() {
     const QString name = doc_->path().isEmpty() ? tr("LabelDiff") : QFileInfo(doc_->imagesDir()).fileName();
     setWindowTitle(tr("%1%2 — LabelDiff").arg(name, doc_->isDirty() ? QStringLiteral(" *") : QString()));
-    setWindowModified(doc_->isDirty());
 }
 
 void MainWindow::updateMemory() {

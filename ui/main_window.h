@@ -111,6 +111,7 @@ private:
     void connectEngine();
     void onOpened();
     void onRendered();
+    void showFirstImage();
     void refreshAnnotations();
     void refreshProposals();
     void onThreshold(double tau);

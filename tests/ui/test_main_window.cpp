@@ -1,22 +1,39 @@
-// The main window driven offscreen: open a folder with a dataset, browse, toggle the
-// annotation layer, and survive bad input with a message.
+// The main window driven offscreen: open a folder with a dataset, browse with the status
+// filter, toggle layers, and survive bad input (missing folder, corrupt image, a
+// 20000×20000 image, an unreadable folder) with a message naming the file.
 #include "core/dataset_format.h"
 #include "core/synthetic_scene.h"
+#include "png_header.h"
+#include "ui/image_browser.h"
 #include "ui/image_canvas.h"
+#include "ui/label_document.h"
 #include "ui/main_window.h"
+#include "ui/shortcuts_dialog.h"
 
+#include <QAction>
+#include <QComboBox>
 #include <QFile>
 #include <QListWidget>
+#include <QMenuBar>
 #include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <unistd.h>
 
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
         QVERIFY(dir_.isValid());
         ld::Dataset ds = ld::writeSyntheticDataset(dir_.path().toStdString(), 3, 160, 120, 7);
+        // One image without annotations, for the status filter.
+        ds.annotations.erase(std::remove_if(ds.annotations.begin(), ds.annotations.end(),
+                                            [&](const ld::Annotation& a) { return a.imageId == ds.images[2].id; }),
+                             ds.annotations.end());
         ld::findDatasetFormat("coco")->write(ds, (dir_.path() + "/instances.json").toStdString(), {});
     }
 
@@ -27,10 +44,11 @@ private slots:
         w.openPath(dir_.path());
         QVERIFY(opened.wait(10000));
         QCOMPARE(w.imageList()->count(), 3);
-        QVERIFY(w.dataset() && !w.dataset()->annotations.empty());
+        QVERIFY(!w.document()->project().annotations.empty());
         QVERIFY(shown.count() > 0 || shown.wait(10000));
         QVERIFY(w.canvas()->hasImage());
         QCOMPARE(w.canvas()->image().size(), QSize(160, 120));
+        QCOMPARE(w.document()->path(), QDir(dir_.path()).filePath("project.labeldiff"));
     }
 
     void annotationLayerChangesPixels() {
@@ -38,36 +56,78 @@ private slots:
         QSignalSpy shown(&w, &ld::MainWindow::imageShown);
         w.openPath(dir_.path());
         QVERIFY(shown.wait(10000));
-        const QImage withOverlay = w.canvas()->image();
-        QAction* toggle = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->isCheckable() && a->shortcut() == QKeySequence(Qt::Key_A)) toggle = a;
+        const QImage withOverlay = w.canvas()->renderedImage();
+        QAction* toggle = w.action("showAnnotations");
         QVERIFY(toggle);
+        QCOMPARE(toggle->shortcut(), QKeySequence(Qt::Key_A));
         toggle->setChecked(false);
-        QVERIFY(shown.wait(10000));
-        QVERIFY(w.canvas()->image() != withOverlay);
+        const QImage without = w.canvas()->renderedImage();
+        QVERIFY(without != withOverlay);
+        // Outline-only differs from filled.
+        toggle->setChecked(true);
+        w.action("showFill")->setChecked(false);
+        QVERIFY(w.canvas()->renderedImage() != withOverlay);
+        QVERIFY(w.canvas()->renderedImage() != without);
     }
 
-    void nextAndPrevious() {
+    void nextAndPreviousAndFilter() {
         ld::MainWindow w;
         QSignalSpy shown(&w, &ld::MainWindow::imageShown);
         w.openPath(dir_.path());
         QVERIFY(shown.wait(10000));
-        w.nextImage();
-        QCOMPARE(w.currentImageIndex(), 1);
+        QCOMPARE(w.action("nextImage")->shortcut(), QKeySequence(Qt::Key_D));
+        w.action("nextImage")->trigger();
+        QCOMPARE(w.browser()->currentIndex(), 1);
         QVERIFY(shown.wait(10000));
+        QCOMPARE(w.currentImageIndex(), 1);
         w.previousImage();
         w.previousImage();
-        QCOMPARE(w.currentImageIndex(), 0);
+        QCOMPARE(w.browser()->currentIndex(), 0);
+
+        w.browser()->setFilter(ld::ImageStatus::Unlabelled);
+        QCOMPARE(w.browser()->visibleCount(), 1);
+        w.browser()->setFilter(ld::ImageStatus::Labelled);
+        QCOMPARE(w.browser()->visibleCount(), 2);
+        w.browser()->setFilter(std::nullopt);
+        QCOMPARE(w.browser()->visibleCount(), 3);
+    }
+
+    void zoom() {
+        ld::MainWindow w;
+        QSignalSpy shown(&w, &ld::MainWindow::imageShown);
+        w.resize(1000, 800);
+        w.show();
+        w.openPath(dir_.path());
+        QVERIFY(shown.wait(10000));
+        w.action("zoomActual")->trigger();
+        QCOMPARE(w.canvas()->zoom(), 1.0);
+        w.action("zoomIn")->trigger();
+        QVERIFY(w.canvas()->zoom() > 1.2);
+        w.action("zoomFit")->trigger();
+        QVERIFY(w.canvas()->zoom() != 1.25);
+    }
+
+    void shortcutSheetListsActions() {
+        ld::MainWindow w;
+        ld::ShortcutsDialog d(w.menuBar());
+        QVERIFY(d.table()->rowCount() > 20);
+        bool brush = false;
+        for (int r = 0; r < d.table()->rowCount(); ++r) brush |= d.table()->item(r, 2)->text() == QLatin1String("B");
+        QVERIFY(brush);
     }
 
     void badInputIsReported_data() {
         QTest::addColumn<QString>("what");
-        QTest::newRow("missing folder") << "missing";
-        QTest::newRow("corrupt image") << "corrupt";
+        QTest::addColumn<QString>("named");
+        QTest::newRow("missing folder") << "missing" << "nothing-here";
+        QTest::newRow("corrupt image") << "corrupt" << "broken.png";
+        QTest::newRow("huge image") << "huge" << "huge.png";
+        QTest::newRow("unreadable folder") << "unreadable" << "locked";
     }
     void badInputIsReported() {
         QFETCH(QString, what);
+        QFETCH(QString, named);
+        if (what == "unreadable" && geteuid() == 0) QSKIP("running as root: permissions do not apply");
         QTemporaryDir bad;
         QString path = bad.path() + "/nothing-here";
         if (what == "corrupt") {
@@ -76,13 +136,26 @@ private slots:
             f.write("\x89PNG\r\n\x1a\n this is not a png");
             f.close();
             path = bad.path();
+        } else if (what == "huge") {
+            QVERIFY(ld::test::writePngHeaderOnly(bad.path() + "/huge.png", 20000, 20000));
+            path = bad.path();
+        } else if (what == "unreadable") {
+            path = bad.path() + "/locked";
+            QVERIFY(QDir().mkpath(path));
+            QFile::setPermissions(path, QFileDevice::Permissions());
         }
         ld::MainWindow w;
         QSignalSpy failed(&w, &ld::MainWindow::failed);
         w.openPath(path);
         QVERIFY(failed.wait(10000));
-        QVERIFY2(failed.first().first().toString().contains(what == "corrupt" ? "broken.png" : "nothing-here"),
-                 qPrintable(failed.first().first().toString()));
+        QVERIFY2(failed.first().first().toString().contains(named), qPrintable(failed.first().first().toString()));
+        if (what == "unreadable") QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+
+        // The window keeps working: a good folder opens afterwards.
+        QSignalSpy shown(&w, &ld::MainWindow::imageShown);
+        w.openPath(dir_.path());
+        QVERIFY(shown.wait(10000));
+        QVERIFY(w.canvas()->hasImage());
     }
 
 private:

@@ -1,0 +1,143 @@
+// The panels on their own: the histogram counts the soft mask and marks τ; the sampler
+// panel maps its widgets to SamplerSettings ("model default" as 0 / -1) and persists
+// them; caption noun phrases become chips that ask to be segmented; the trajectory strip
+// scrubs and plays; a task's progress shows ETA and its Cancel reaches the owner.
+#include "ui/histogram_view.h"
+#include "ui/label_document.h"
+#include "ui/mask_image.h"
+#include "ui/phrase_chips.h"
+#include "ui/progress_indicator.h"
+#include "ui/prompt_panel.h"
+#include "ui/sampler_panel.h"
+#include "ui/task_progress.h"
+#include "ui/trajectory_strip.h"
+
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QToolButton>
+#include <QtTest>
+
+using namespace ld;
+
+class TestPanels : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void histogram_data() {
+        QTest::addColumn<float>("value");
+        QTest::addColumn<int>("bin");
+        QTest::newRow("zero") << 0.0f << 0;
+        QTest::newRow("middle") << 0.5f << 25;
+        QTest::newRow("one") << 1.0f << HistogramView::kBins - 1;
+    }
+    void histogram() {
+        QFETCH(float, value);
+        QFETCH(int, bin);
+        SoftMask m(10, 20);
+        m.mat().setTo(value);
+        HistogramView h;
+        h.setMask(m);
+        QCOMPARE(h.counts()[bin], qint64(200));
+        h.setThreshold(0.3);
+        QCOMPARE(h.threshold(), 0.3);
+    }
+
+    void samplerSettings() {
+        SamplerPanel p;
+        SamplerSettings s = p.settings();
+        QCOMPARE(s.steps, 0);
+        QVERIFY(s.guidance < 0);
+        QCOMPARE(s.ensemble, 0);
+        QVERIFY(s.spacing.empty());
+        QSignalSpy tau(&p, &SamplerPanel::thresholdChanged);
+        p.setThreshold(0.7);
+        QCOMPARE(tau.count(), 1);
+        QCOMPARE(p.settings().threshold, 0.7);
+        QCOMPARE(p.histogram()->threshold(), 0.7);
+        p.setSeed(1234);
+        p.newSeed();
+        const uint64_t seed = p.seed();
+        p.saveSettings();
+        SamplerPanel q;
+        q.loadSettings();
+        QCOMPARE(q.seed(), seed);
+        QCOMPARE(q.threshold(), 0.7);
+    }
+
+    void captionChips() {
+        LabelDocument doc;
+        PromptPanel panel(&doc);
+        panel.setCaption("A man in a red shirt is walking a small dog on the beach.");
+        const QStringList chips = panel.chips();
+        QVERIFY2(chips.size() >= 3, qPrintable(chips.join("|")));
+        QSignalSpy segment(&panel, &PromptPanel::segmentPhrase);
+        const auto buttons = panel.chipView()->findChildren<QToolButton*>();
+        QCOMPARE(buttons.size(), chips.size());
+        buttons[1]->click();
+        QCOMPARE(segment.count(), 1);
+        QCOMPARE(segment.first().first().toString(), chips[1]);
+        QCOMPARE(panel.phrase(), chips[1]);
+        QSignalSpy all(&panel, &PromptPanel::segmentPhrases);
+        panel.setCaption(QString());
+        QVERIFY(panel.chips().isEmpty());
+    }
+
+    void trajectoryScrubAndPlay() {
+        TrajectoryStrip strip;
+        QVector<TrajectoryImage> frames;
+        for (int i = 0; i < 4; ++i) {
+            SoftMask m(8, 8);
+            m.mat().setTo(i / 4.0f);
+            TrajectoryImage t;
+            t.step = i;
+            t.steps = 4;
+            t.timestep = 999 - 250 * i;
+            t.x0 = grayImage(m);
+            frames.push_back(t);
+        }
+        strip.setLive(true);
+        QSignalSpy selected(&strip, &TrajectoryStrip::frameSelected);
+        strip.addFrames(frames.mid(0, 2));
+        strip.addFrames(frames.mid(2));
+        QCOMPARE(strip.frameCount(), 4);
+        QCOMPARE(strip.thumbnails()->count(), 4);
+        QCOMPARE(strip.currentStep(), 3);  // live: follows the newest
+        QVERIFY(!strip.slider()->isEnabled());
+        strip.setLive(false);
+        strip.scrubTo(1);
+        QCOMPARE(selected.last().at(1).toInt(), 1);
+        QCOMPARE(selected.last().at(0).value<QImage>().pixelColor(0, 0).red(), frames[1].x0.pixelColor(0, 0).red());
+        strip.scrubTo(0);
+        strip.play();
+        QVERIFY(strip.isPlaying());
+        QTRY_VERIFY_WITH_TIMEOUT(!strip.isPlaying(), 3000);
+        QCOMPARE(strip.currentStep(), 3);
+        strip.clear();
+        QCOMPARE(strip.frameCount(), 0);
+    }
+
+    void progressAndCancel() {
+        TaskProgress task("Labelling");
+        ProgressIndicator ind;
+        ind.track(&task);
+        QVERIFY(!ind.isHidden());
+        task.setTotal(4);
+        QCOMPARE(task.etaSeconds(), -1.0);
+        QTest::qWait(20);
+        task.setProgress(2);
+        QVERIFY(task.etaSeconds() > 0);
+        QCOMPARE(TaskProgress::formatDuration(65), QString("1:05"));
+        QSignalSpy cancel(&task, &TaskProgress::cancelRequested);
+        ind.cancelButton()->click();
+        QCOMPARE(cancel.count(), 1);
+        QVERIFY(!ind.cancelButton()->isEnabled());
+        task.finish("stopped");
+        QVERIFY(ind.isHidden());
+    }
+};
+
+QTEST_MAIN(TestPanels)
+#include "test_panels.moc"
