@@ -268,6 +268,15 @@ void MainWindow::buildMenus() {
                            tr("LabelDiff %1\nLabel images by text prompt with label diffusion.").arg(QApplication::applicationVersion()));
     });
 
+    // These keys mean something else while typing a phrase or renaming: they act only
+    // when the canvas (or the trajectory strip under it) has the focus.
+    for (const char* name : {"accept", "reject", "delete"}) {
+        QAction* a = action(QString::fromLatin1(name));
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        canvas_->addAction(a);
+        strip_->addAction(a);
+    }
+
     auto* toolbar = addToolBar(tr("Tools"));
     toolbar->setObjectName(QStringLiteral("tools"));
     for (const char* name : {"toolSelect", "toolBrush", "toolEraser", "toolPolygon"}) toolbar->addAction(action(QString::fromLatin1(name)));

@@ -7,6 +7,7 @@
 
 #include "core/dataset_format.h"
 #include "core/synthetic_scene.h"
+#include "ui/annotation_editor.h"
 #include "ui/batch_labeler.h"
 #include "ui/image_canvas.h"
 #include "ui/label_document.h"
@@ -21,6 +22,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -69,8 +71,9 @@ private slots:
         QSignalSpy proposal(&w, &MainWindow::proposalReady);
         QLineEdit* phrase = w.promptPanel()->phraseBox()->lineEdit();
         QTest::keyClicks(phrase, "circle");
+        QSignalSpy problems(&w, &MainWindow::failed);
         QTest::keyClick(phrase, Qt::Key_Return);
-        QVERIFY(proposal.wait(30000));
+        QVERIFY2(proposal.wait(30000), problems.isEmpty() ? "no proposal" : qPrintable(problems.first().first().toString()));
         QVERIFY(frames.count() > 0);
         QCOMPARE(w.trajectory()->frameCount(), 5);
         QCOMPARE(w.proposals().size(), size_t(1));
