@@ -1,0 +1,189 @@
+// labeldiff-cli segment: label one image by text prompt — every phrase (given, or the
+// noun phrases of a caption) denoised into a mask at the original image size, with the
+// soft mask, the ensemble's uncertainty, the trajectory and a COCO file on request.
+#include "command.h"
+
+#include "core/dataset_format.h"
+#include "core/error.h"
+#include "core/image.h"
+#include "inference/model_card.h"
+#include "inference/noun_phrases.h"
+#include "inference/sampler.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace ld::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SegmentOptions {
+    std::string model;
+    std::string image;
+    std::vector<std::string> prompts;
+    std::vector<std::string> captions;
+    SamplerSettings settings;
+    SamplerOptions sampler;
+    double background = 0.5;
+    std::string out, soft, uncertainty, semantic, trajectory, coco;
+};
+
+// "person's leg" -> "person-s-leg": safe in a file name on every system.
+std::string slug(const std::string& phrase) {
+    std::string s;
+    for (unsigned char c : phrase) {
+        if (std::isalnum(c)) s += char(std::tolower(c));
+        else if (!s.empty() && s.back() != '-') s += '-';
+    }
+    while (!s.empty() && s.back() == '-') s.pop_back();
+    return s.empty() ? "phrase" : s.substr(0, 40);
+}
+
+// One phrase: the path as given; several: "<stem>-<k>-<slug><ext>" beside it.
+std::string phrasePath(const std::string& path, size_t k, size_t count, const std::string& phrase) {
+    if (count == 1) return path;
+    const fs::path p(path);
+    return (p.parent_path() / (p.stem().string() + "-" + std::to_string(k + 1) + "-" + slug(phrase) +
+                               p.extension().string()))
+        .string();
+}
+
+cv::Mat to8bit(const SoftMask& m) {
+    cv::Mat out;
+    m.mat().convertTo(out, CV_8UC1, 255.0);
+    return out;
+}
+
+cv::Mat to8bit(const BinaryMask& m) { return m.mat() * 255; }
+
+nlohmann::json timingsJson(const SegmentTimings& t) {
+    return {{"encode_ms", t.encodeMs}, {"step_ms", t.stepMs}, {"mean_step_ms", t.meanStepMs()},
+            {"decode_ms", t.decodeMs}, {"total_ms", t.totalMs}};
+}
+
+nlohmann::json settingsJson(const SamplerSettings& s) {
+    return {{"steps", s.steps},   {"spacing", s.spacing},     {"guidance", s.guidance}, {"ensemble", s.ensemble},
+            {"seed", s.seed},     {"eta", s.eta},             {"threshold", s.threshold}};
+}
+
+void writeCoco(const SegmentOptions& o, const cv::Mat& rgb, const std::vector<PhraseSegmentation>& results) {
+    Dataset d;
+    ImageInfo info;
+    info.id = 1;
+    info.fileName = fs::path(o.image).filename().string();
+    info.width = rgb.cols;
+    info.height = rgb.rows;
+    d.images.push_back(info);
+    for (size_t k = 0; k < results.size(); ++k) {
+        const auto& r = results[k];
+        Category c;
+        c.id = int64_t(k + 1);
+        c.name = r.phrase;
+        d.categories.push_back(c);
+        if (area(r.mask) == 0) continue;  // "not here": no annotation
+        Annotation a;
+        a.id = int64_t(d.annotations.size() + 1);
+        a.imageId = 1;
+        a.categoryId = c.id;
+        a.segmentation = Segmentation::fromMask(r.mask);
+        a.bbox = bbox(r.mask);
+        a.area = double(area(r.mask));
+        a.score = double(cv::mean(r.soft.mat(), r.mask.mat())[0]);
+        Provenance p;
+        p.source = Provenance::Source::Model;
+        p.model = o.model;
+        p.settings = settingsJson(r.settings);
+        p.seed = r.settings.seed;
+        a.provenance = p;
+        d.annotations.push_back(std::move(a));
+    }
+    findDatasetFormat("coco")->write(d, o.coco, {});
+}
+
+int run(const SegmentOptions& o) {
+    std::vector<std::string> phrases = o.prompts;
+    for (const auto& c : o.captions)
+        for (auto& p : nounPhrases(c)) phrases.push_back(std::move(p));
+    if (phrases.empty()) throw Error("segment", "no phrase: give --prompt or a --caption with at least one noun phrase");
+
+    const cv::Mat rgb = loadImageRgb(o.image);
+    auto sampler = Sampler::open(o.model, o.sampler);
+
+    std::vector<PhraseSegmentation> results;
+    for (size_t k = 0; k < phrases.size(); ++k) {
+        TrajectoryCallback onStep;
+        std::string frames;
+        if (!o.trajectory.empty()) {
+            frames = (fs::path(o.trajectory) / (std::to_string(k + 1) + "-" + slug(phrases[k]))).string();
+            fs::create_directories(frames);
+            onStep = [&frames](const TrajectoryFrame& f) {
+                char name[32];
+                std::snprintf(name, sizeof name, "step_%03d.png", f.step);
+                saveImage((fs::path(frames) / name).string(), to8bit(f.x0));
+            };
+        }
+        results.push_back(sampler->segment(rgb, phrases[k], o.settings, onStep));
+        const auto& r = results.back();
+        nlohmann::json line{{"phrase", r.phrase},
+                            {"area", area(r.mask)},
+                            {"fraction", double(area(r.mask)) / double(rgb.total())},
+                            {"settings", settingsJson(r.settings)},
+                            {"device", sampler->deviceName()},
+                            {"timings", timingsJson(r.timings)}};
+        std::cout << line.dump() << std::endl;
+
+        const size_t n = phrases.size();
+        if (!o.out.empty()) saveImage(phrasePath(o.out, k, n, r.phrase), to8bit(r.mask));
+        if (!o.soft.empty()) saveImage(phrasePath(o.soft, k, n, r.phrase), to8bit(r.soft));
+        if (!o.uncertainty.empty())
+            saveImage(phrasePath(o.uncertainty, k, n, r.phrase), to8bit(r.uncertainty));
+    }
+    if (!o.semantic.empty()) {
+        std::vector<const SoftMask*> probs;
+        for (const auto& r : results) probs.push_back(&r.soft);
+        cv::Mat labels = semanticLabels(probs, o.background), out;
+        labels.convertTo(out, CV_8UC1);
+        saveImage(o.semantic, out);
+    }
+    if (!o.coco.empty()) writeCoco(o, rgb, results);
+    return 0;
+}
+
+const CommandRegistrar registrar{Command{
+    "segment", "Segment an image by text prompt with a label-diffusion model; one JSON line per phrase",
+    [](CLI::App& sub) -> std::function<int()> {
+        auto o = std::make_shared<SegmentOptions>();
+        sub.add_option("--model", o->model, "Model directory")->required();
+        sub.add_option("--image", o->image, "Input image")->required();
+        sub.add_option("--prompt", o->prompts, "A phrase to segment (repeatable)");
+        sub.add_option("--caption", o->captions, "A caption whose noun phrases are segmented one by one (repeatable)");
+        sub.add_option("--steps", o->settings.steps, "Denoising steps (0: the model's default)");
+        sub.add_option("--spacing", o->settings.spacing, "Timestep spacing: trailing, leading or linspace")
+            ->check(CLI::IsMember({"trailing", "leading", "linspace"}));
+        sub.add_option("--guidance", o->settings.guidance, "Classifier-free guidance scale (1: off)");
+        sub.add_option("--ensemble", o->settings.ensemble, "Ensemble size: seeds averaged in latent space");
+        sub.add_option("--seed", o->settings.seed, "Base seed (member k uses seed + k)")->capture_default_str();
+        sub.add_option("--eta", o->settings.eta, "DDIM eta (0: deterministic)")->capture_default_str();
+        sub.add_option("--threshold", o->settings.threshold, "Threshold on the probability (default: the model's)");
+        sub.add_option("--max-batch", o->settings.maxBatch, "Largest U-Net batch (0: no limit)");
+        sub.add_option("--background", o->background, "Background threshold of the semantic map")
+            ->capture_default_str();
+        sub.add_option("--device", o->sampler.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+        sub.add_option("--dtype", o->sampler.dtype, "fp32, bf16 or fp16")->capture_default_str();
+        sub.add_option("--threads", o->sampler.threads, "CPU threads (0: all cores)");
+        sub.add_option("--out", o->out, "Binary mask PNG (several phrases: one file each, numbered)");
+        sub.add_option("--soft", o->soft, "Soft mask PNG (probability x 255)");
+        sub.add_option("--uncertainty", o->uncertainty, "Ensemble standard deviation PNG (x 255)");
+        sub.add_option("--semantic", o->semantic, "Label map PNG: 0 background, k the k-th phrase");
+        sub.add_option("--trajectory", o->trajectory, "Folder for one PNG per step (predicted x0 as a soft mask)");
+        sub.add_option("--coco", o->coco, "COCO instances JSON with one category per phrase");
+        return [o] { return run(*o); };
+    }}};
+
+}  // namespace
+}  // namespace ld::cli

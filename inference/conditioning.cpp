@@ -1,0 +1,108 @@
+#include "inference/conditioning.h"
+
+#include "core/error.h"
+#include "inference/autoencoder_kl.h"
+#include "inference/bpe_tokenizer.h"
+#include "inference/clip_text_model.h"
+#include "inference/model_directory.h"
+#include "inference/phrase_vocabulary.h"
+#include "inference/space_to_depth_stem.h"
+#include "inference/tiny_autoencoder.h"
+#include "inference/unet.h"
+
+#include <torch/torch.h>
+
+namespace ld {
+
+torch::Device modelDevice(const ModelDirectory& model) {
+    if (model.unet) {
+        auto params = model.unet->parameters();
+        if (!params.empty()) return params.front().device();
+    }
+    return torch::kCPU;
+}
+
+namespace {
+
+c10::ScalarType modelDtype(const ModelDirectory& model) {
+    if (model.unet) {
+        auto params = model.unet->parameters();
+        if (!params.empty()) return params.front().scalar_type();
+    }
+    return torch::kFloat;
+}
+
+}  // namespace
+
+torch::Tensor encodeImages(const ModelDirectory& model, const torch::Tensor& images) {
+    if (images.dim() != 4 || images.size(1) != 3)
+        throw Error(model.root(), "images to encode must be [B, 3, H, W]");
+    const int f = model.latentFactor();
+    if (images.size(2) % f || images.size(3) % f)
+        throw Error(model.root(), "image size must be a multiple of the latent factor " + std::to_string(f));
+    auto x = images.to(modelDevice(model), modelDtype(model));
+    if (model.stem) return model.stem->forward(x * 2 - 1);
+    if (model.tinyAutoencoder) return model.tinyAutoencoder->encode(x);
+    if (model.vae) {
+        const auto& c = model.vae->config();
+        return (model.vae->encode(x * 2 - 1).mean - c.shiftFactor) * c.scalingFactor;
+    }
+    throw Error(model.root(), "the model has no image encoder");
+}
+
+torch::Tensor tokenizePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases) {
+    std::vector<int64_t> ids;
+    int64_t length = 0;
+    for (const auto& p : phrases) {
+        std::vector<int64_t> row;
+        if (model.phraseVocabulary) row = model.phraseVocabulary->encode(p);
+        else if (model.tokenizer) row = model.tokenizer->encode(p, true);
+        else throw Error(model.root(), "the model has no tokenizer");
+        length = int64_t(row.size());
+        ids.insert(ids.end(), row.begin(), row.end());
+    }
+    return torch::tensor(ids, torch::kLong).reshape({int64_t(phrases.size()), length});
+}
+
+torch::Tensor encodePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases) {
+    if (!model.textEncoder) throw Error(model.root(), "the model has no text encoder");
+    auto ids = tokenizePhrases(model, phrases).to(modelDevice(model));
+    return model.textEncoder->encode(ids);
+}
+
+torch::Tensor nullConditioning(const ModelDirectory& model, int64_t batch) {
+    if (!model.textEncoder) throw Error(model.root(), "the model has no text encoder");
+    if (model.textEncoder->hasNullEmbedding()) return model.textEncoder->nullEmbeddingBatch(batch);
+    return encodePhrases(model, std::vector<std::string>(size_t(batch), std::string()));
+}
+
+torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::Tensor& imageLatent) {
+    auto image = imageLatent.size(0) == noisyMaskLatent.size(0)
+                     ? imageLatent
+                     : imageLatent.expand({noisyMaskLatent.size(0), -1, -1, -1});
+    return torch::cat({noisyMaskLatent, image.to(noisyMaskLatent.scalar_type())}, 1);
+}
+
+std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model) {
+    const MaskCodecSpec& spec = model.card().maskCodec;
+    switch (spec.kind) {
+        case MaskCodecKind::Downsample: return std::make_unique<DownsampleMaskCodec>(spec.latentChannels, spec.factor);
+        case MaskCodecKind::Linear:
+            if (!model.maskProjection) throw Error(model.root(), "the linear mask codec has no mask_codec/ weights");
+            return std::make_unique<LinearMaskCodec>(LinearMaskProjection(model.maskProjection));
+        case MaskCodecKind::Autoencoder:
+            if (model.tinyAutoencoder) return AutoencoderMaskCodec::fromTinyAutoencoder(model.tinyAutoencoder);
+            if (model.vae) {
+                auto vae = model.vae;
+                const double s = vae->config().scalingFactor, shift = vae->config().shiftFactor;
+                return std::make_unique<AutoencoderMaskCodec>(
+                    [vae, s, shift](const torch::Tensor& x) { return (vae->encode(x).mean - shift) * s; },
+                    [vae, s, shift](const torch::Tensor& z) { return vae->decode(z / s + shift); },
+                    vae->config().latentChannels, vae->config().downscale());
+            }
+            throw Error(model.root(), "the autoencoder mask codec needs an autoencoder image encoder");
+    }
+    throw Error(model.root(), "unknown mask codec");
+}
+
+}  // namespace ld

@@ -1,0 +1,46 @@
+#pragma once
+// What the denoiser is conditioned on, computed the same way by the sampler and the
+// trainer: the image latent (whichever image encoder the model directory has, each with
+// its own input range folded in here), the text encoding of a phrase (CLIP BPE or the
+// phrase vocabulary) and the learned null embedding, and the model's mask codec.
+#include "inference/mask_codec.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ld {
+
+class ModelDirectory;
+
+// images: [B, 3, H, W] float in [0, 1] on any device, H and W the model's resolution
+// (multiples of the latent factor) -> image latent [B, C, H/f, W/f] on the model's device.
+// AutoencoderKL: mean of the latent distribution times its scaling factor (after its
+// shift); TAESD family: as is; space-to-depth stem: on [-1, 1].
+torch::Tensor encodeImages(const ModelDirectory& model, const torch::Tensor& images);
+
+// Token ids [B, L] for the model's tokenizer (BPE padded to its context, or the phrase
+// vocabulary). ld::Error when the model has no tokenizer.
+torch::Tensor tokenizePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases);
+
+// [B, L, D] encoder hidden states for the U-Net's cross-attention.
+torch::Tensor encodePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases);
+
+// [B, L, D] copies of the learned null embedding; the encoding of the empty phrase when
+// the model has none (a model trained without condition dropout).
+torch::Tensor nullConditioning(const ModelDirectory& model, int64_t batch);
+
+// The codec the card names, bound to the directory's modules (the autoencoder codec uses
+// the image encoder's autoencoder; the linear codec its learned projection).
+std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model);
+
+// The U-Net input: the noisy mask latent first, then the image latent, so that a widened
+// Stable Diffusion conv_in keeps its pretrained kernels on what it was trained to denoise.
+torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::Tensor& imageLatent);
+
+// The model's parameters' device.
+torch::Device modelDevice(const ModelDirectory& model);
+
+}  // namespace ld

@@ -1,0 +1,349 @@
+#include "inference/sampler.h"
+
+#include "core/error.h"
+#include "inference/conditioning.h"
+#include "inference/ddim_scheduler.h"
+#include "inference/device.h"
+#include "inference/flow_scheduler.h"
+#include "inference/lru_cache.h"
+#include "inference/model_directory.h"
+#include "inference/unet.h"
+
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstring>
+#include <numeric>
+
+namespace ld {
+
+double SegmentTimings::meanStepMs() const {
+    return stepMs.empty() ? 0.0 : std::accumulate(stepMs.begin(), stepMs.end(), 0.0) / double(stepMs.size());
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// FNV-1a over the pixels and the size: the image cache key (a path would miss edits).
+uint64_t imageKey(const cv::Mat& rgb) {
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&](const uint8_t* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    };
+    const int dims[2] = {rgb.rows, rgb.cols};
+    mix(reinterpret_cast<const uint8_t*>(dims), sizeof dims);
+    for (int y = 0; y < rgb.rows; ++y) mix(rgb.ptr<uint8_t>(y), size_t(rgb.cols) * rgb.elemSize());
+    return h;
+}
+
+bool isOutOfMemory(const std::exception& e) {
+    const std::string what = e.what();
+    return what.find("out of memory") != std::string::npos || what.find("CUDA error: out of memory") != std::string::npos;
+}
+
+SoftMask toSoftMask(const torch::Tensor& signedMask) { return signedTensorToSoftMask(signedMask); }
+SoftMask probabilityMask(const torch::Tensor& p) { return signedTensorToSoftMask(p * 2 - 1); }
+
+}  // namespace
+
+// Either DDIM or the flow scheduler behind one loop: model timestep for step i, and the
+// step itself returning (x at the next step, x̂₀).
+struct StepPlan {
+    std::unique_ptr<DDIMScheduler> ddim;
+    std::unique_ptr<FlowScheduler> flow;
+    size_t steps() const { return ddim ? ddim->timesteps().size() : flow->steps(); }
+    double timestep(size_t i) const { return ddim ? double(ddim->timesteps()[i]) : flow->modelTimestep(i); }
+    std::pair<torch::Tensor, torch::Tensor> step(const torch::Tensor& out, size_t i, const torch::Tensor& x, double eta,
+                                                 const std::optional<torch::Tensor>& noise) const {
+        if (ddim) {
+            auto s = ddim->step(out, i, x, eta, noise);
+            return {s.prevSample, s.predOriginalSample};
+        }
+        auto s = flow->step(out, i, x);
+        return {s.prevSample, s.predOriginalSample};
+    }
+};
+
+struct Sampler::Impl {
+    std::shared_ptr<ModelDirectory> model;
+    ComputeTarget target;
+    std::unique_ptr<MaskCodec> codec;
+    LruCache<uint64_t, torch::Tensor> images;
+    LruCache<std::string, torch::Tensor> texts;
+    torch::Tensor null;  // [1, L, D]
+
+    Impl(std::shared_ptr<ModelDirectory> m, const SamplerOptions& o)
+        : model(std::move(m)), images(std::max<size_t>(1, o.imageCacheSize)), texts(std::max<size_t>(1, o.textCacheSize)) {}
+
+    StepPlan plan(const SamplerSettings& s) const {
+        StepPlan p;
+        const ModelCard& card = model->card();
+        const nlohmann::json& sc = model->schedulerConfig.is_object() ? model->schedulerConfig : nlohmann::json::object();
+        if (card.scheduler == "flow" || card.predictionType == PredictionType::Flow) {
+            p.flow = std::make_unique<FlowScheduler>(FlowSchedulerConfig::fromJson(sc, model->root() + "/scheduler"));
+            p.flow->setTimesteps(s.steps);
+        } else {
+            auto c = DDIMSchedulerConfig::fromJson(sc, model->root() + "/scheduler");
+            c.predictionType = card.predictionType;
+            c.spacing = parseTimestepSpacing(s.spacing);
+            p.ddim = std::make_unique<DDIMScheduler>(c);
+            p.ddim->setTimesteps(s.steps);
+        }
+        return p;
+    }
+
+    torch::Tensor imageLatent(const cv::Mat& rgb, bool* computed) {
+        const uint64_t key = imageKey(rgb);
+        if (auto hit = images.get(key)) return *hit;
+        const int r = model->card().resolution;
+        cv::Mat resized;
+        cv::resize(rgb, resized, cv::Size(r, r), 0, 0, rgb.cols > r ? cv::INTER_AREA : cv::INTER_LINEAR);
+        if (!resized.isContinuous()) resized = resized.clone();
+        auto t = torch::from_blob(resized.data, {1, r, r, 3}, torch::kUInt8)
+                     .permute({0, 3, 1, 2})
+                     .to(torch::kFloat)
+                     .div(255.0);
+        auto latent = encodeImages(*model, t).detach();
+        images.put(key, latent);
+        *computed = true;
+        return latent;
+    }
+
+    torch::Tensor text(const std::string& phrase, bool* computed) {
+        if (auto hit = texts.get(phrase)) return *hit;
+        auto e = encodePhrases(*model, {phrase}).detach();
+        texts.put(phrase, e);
+        *computed = true;
+        return e;
+    }
+
+    // Initial noise of member k: drawn on the CPU from seed + k so that a seed gives the
+    // same members on every device and whatever the chunking.
+    torch::Tensor initialNoise(uint64_t seed, int members, const std::vector<int64_t>& shape) const {
+        std::vector<torch::Tensor> out;
+        for (int k = 0; k < members; ++k) {
+            auto gen = at::detail::createCPUGenerator(seed + uint64_t(k));
+            std::vector<int64_t> s{1};
+            s.insert(s.end(), shape.begin(), shape.end());
+            out.push_back(torch::randn(s, gen, torch::kFloat));
+        }
+        return torch::cat(out, 0).to(target.device, target.dtype);
+    }
+
+    torch::Tensor denoise(const torch::Tensor& x, double t, const torch::Tensor& image, const torch::Tensor& cond,
+                          double guidance, int maxBatch) {
+        const int64_t members = x.size(0);
+        const bool cfg = std::abs(guidance - 1.0) > 1e-9;
+        const int64_t perMember = cfg ? 2 : 1;
+        int64_t chunk = maxBatch > 0 ? std::max<int64_t>(1, maxBatch / perMember) : members;
+        for (;;) {
+            try {
+                std::vector<torch::Tensor> outs;
+                for (int64_t b = 0; b < members; b += chunk) {
+                    const int64_t n = std::min(chunk, members - b);
+                    auto xs = x.slice(0, b, b + n);
+                    torch::Tensor in, ctx;
+                    if (cfg) {
+                        in = denoiserInput(torch::cat({xs, xs}), image);
+                        ctx = torch::cat({cond.expand({n, -1, -1}), null.expand({n, -1, -1})});
+                    } else {
+                        in = denoiserInput(xs, image);
+                        ctx = cond.expand({n, -1, -1});
+                    }
+                    auto ts = torch::full({in.size(0)}, t, torch::TensorOptions().dtype(torch::kFloat).device(in.device()));
+                    auto out = model->unet->forward(in, ts, ctx);
+                    if (cfg) {
+                        auto c = out.slice(0, 0, n), u = out.slice(0, n, 2 * n);
+                        out = u + guidance * (c - u);
+                    }
+                    outs.push_back(out);
+                }
+                return torch::cat(outs, 0);
+            } catch (const std::exception& e) {
+                // Out of memory: retry with half the batch, down to one member at a time.
+                if (!isOutOfMemory(e) || chunk == 1) throw;
+                chunk = std::max<int64_t>(1, chunk / 2);
+            }
+        }
+    }
+};
+
+std::unique_ptr<Sampler> Sampler::open(const std::string& modelDir, const SamplerOptions& options) {
+    const ComputeTarget target = selectCompute({options.device, options.dtype, options.threads});
+    ModelDirectoryOptions mo;
+    mo.device = target.device;
+    mo.dtype = target.dtype;
+    return std::make_unique<Sampler>(ModelDirectory::open(modelDir, mo), options);
+}
+
+Sampler::Sampler(std::shared_ptr<ModelDirectory> model, const SamplerOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {
+    auto& m = *impl_->model;
+    if (!m.unet) throw Error(m.root(), "the model has no U-Net (unet/)");
+    if (!m.stem && !m.tinyAutoencoder && !m.vae) throw Error(m.root(), "the model has no image encoder");
+    if (!m.textEncoder) throw Error(m.root(), "the model has no text encoder");
+    auto params = m.unet->parameters();
+    impl_->target.device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+    impl_->target.dtype = params.empty() ? torch::kFloat : params.front().scalar_type();
+    impl_->codec = maskCodecFor(m);
+    torch::NoGradGuard noGrad;
+    impl_->null = nullConditioning(m, 1).detach();
+}
+
+Sampler::~Sampler() = default;
+
+const ModelDirectory& Sampler::model() const { return *impl_->model; }
+const ModelCard& Sampler::card() const { return impl_->model->card(); }
+std::string Sampler::deviceName() const { return impl_->target.device.str(); }
+int Sampler::resolution() const { return impl_->model->card().resolution; }
+void Sampler::clearCaches() {
+    impl_->images.clear();
+    impl_->texts.clear();
+}
+
+SamplerSettings Sampler::resolve(const SamplerSettings& in, const std::string& phrase) const {
+    const ModelCard& card = impl_->model->card();
+    SamplerSettings s = in;
+    if (s.steps <= 0) s.steps = card.defaults.steps;
+    if (s.spacing.empty()) s.spacing = card.defaults.spacing;
+    if (s.guidance < 0) s.guidance = card.defaults.guidance;
+    if (s.ensemble <= 0) s.ensemble = card.defaults.ensemble;
+    if (s.threshold < 0) s.threshold = card.thresholdFor(phrase);
+    if (s.eta < 0) throw Error("sampler settings", "eta must be >= 0");
+    if (s.threshold > 1) throw Error("sampler settings", "threshold must be in [0, 1]");
+    if (s.ensemble > 256) throw Error("sampler settings", "ensemble size must be at most 256");
+    parseTimestepSpacing(s.spacing);
+    return s;
+}
+
+PhraseSegmentation Sampler::segment(const cv::Mat& rgb, const std::string& phrase, const SamplerSettings& requested,
+                                    const TrajectoryCallback& onStep, const CancelToken* cancel) {
+    if (rgb.empty() || rgb.type() != CV_8UC3) throw Error("segment", "the image must be a non-empty 8-bit RGB image");
+    const auto t0 = Clock::now();
+    torch::NoGradGuard noGrad;
+    Impl& d = *impl_;
+    PhraseSegmentation result;
+    result.phrase = phrase;
+    result.settings = resolve(requested, phrase);
+    const SamplerSettings& s = result.settings;
+    const StepPlan plan = d.plan(s);
+
+    try {
+        bool computed = false;
+        auto image = d.imageLatent(rgb, &computed);
+        auto cond = d.text(phrase, &computed);
+        if (computed) result.timings.encodeMs = msSince(t0);
+
+        const auto shape = d.model->maskLatentShape();
+        auto x = d.initialNoise(s.seed, s.ensemble, shape);
+        // η > 0 draws fresh noise each step from a generator of its own, again on the CPU.
+        auto etaGen = at::detail::createCPUGenerator(s.seed ^ 0x9e3779b97f4a7c15ull);
+        torch::Tensor x0;
+        const size_t n = plan.steps();
+        for (size_t i = 0; i < n; ++i) {
+            if (cancel && cancel->cancelled()) throw Cancelled();
+            const auto ts = Clock::now();
+            const double t = plan.timestep(i);
+            auto out = d.denoise(x, t, image, cond, s.guidance, s.maxBatch);
+            std::optional<torch::Tensor> noise;
+            if (s.eta > 0) noise = torch::randn(x.sizes(), etaGen, torch::kFloat).to(x.device(), x.scalar_type());
+            auto [next, pred] = plan.step(out, i, x, s.eta, noise);
+            x = next;
+            x0 = pred;
+            if (onStep) {
+                TrajectoryFrame f;
+                f.phrase = phrase;
+                f.step = int(i);
+                f.steps = int(n);
+                f.timestep = t;
+                f.x0 = toSoftMask(d.codec->decode(x0.mean(0, true)).clamp(-1, 1));
+                f.xt = toSoftMask(d.codec->decode(x.mean(0, true)).clamp(-1, 1));
+                result.timings.stepMs.push_back(msSince(ts));
+                onStep(f);
+            } else {
+                result.timings.stepMs.push_back(msSince(ts));
+            }
+        }
+        if (cancel && cancel->cancelled()) throw Cancelled();
+
+        // The last step's x̂₀ is the sample: with set_alpha_to_one=false the last DDIM
+        // step would otherwise leave noise in a one-step result.
+        const auto td = Clock::now();
+        auto members = d.codec->decode(x0).clamp(-1, 1);           // [E, 1, r, r]
+        auto mean = d.codec->decode(x0.mean(0, true)).clamp(-1, 1);  // latent-space average (DiGSeg)
+        auto probs = (members + 1) * 0.5;
+        auto stdev = s.ensemble > 1 ? probs.std(0, /*unbiased=*/false, /*keepdim=*/true) : torch::zeros_like(mean);
+        const int W = rgb.cols, H = rgb.rows;
+        result.soft = resize(toSoftMask(mean), W, H);
+        result.uncertainty = resize(probabilityMask(stdev), W, H);
+        if (s.keepMembers)
+            for (int64_t k = 0; k < members.size(0); ++k)
+                result.members.push_back(resize(toSoftMask(members.slice(0, k, k + 1)), W, H));
+        result.threshold = float(s.threshold);
+        result.mask = threshold(result.soft, result.threshold);
+        result.timings.decodeMs = msSince(td);
+    } catch (const Cancelled&) {
+        throw;
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        if (isOutOfMemory(e))
+            throw Error(d.model->root(), "out of memory on " + deviceName() + " while segmenting '" + phrase +
+                                             "' (ensemble " + std::to_string(s.ensemble) +
+                                             "): lower the ensemble size or the batch limit");
+        throw Error(d.model->root(), std::string("segmenting '") + phrase + "' failed: " + e.what());
+    }
+    result.timings.totalMs = msSince(t0);
+    return result;
+}
+
+SemanticSegmentation Sampler::segmentPhrases(const cv::Mat& rgb, const std::vector<std::string>& phrases,
+                                             const SamplerSettings& settings, double backgroundThreshold,
+                                             const TrajectoryCallback& onStep, const CancelToken* cancel) {
+    SemanticSegmentation out;
+    for (size_t i = 0; i < phrases.size(); ++i) {
+        TrajectoryCallback cb;
+        if (onStep)
+            cb = [&, i](const TrajectoryFrame& f) {
+                TrajectoryFrame g = f;
+                g.phraseIndex = int(i);
+                onStep(g);
+            };
+        out.phrases.push_back(segment(rgb, phrases[i], settings, cb, cancel));
+    }
+    std::vector<const SoftMask*> probs;
+    for (const auto& p : out.phrases) probs.push_back(&p.soft);
+    out.labels = semanticLabels(probs, backgroundThreshold);
+    return out;
+}
+
+cv::Mat semanticLabels(const std::vector<const SoftMask*>& probabilities, double backgroundThreshold) {
+    if (probabilities.empty()) return {};
+    const int H = probabilities[0]->height(), W = probabilities[0]->width();
+    for (const auto* p : probabilities)
+        if (p->height() != H || p->width() != W) throw Error("semantic map", "the soft masks differ in size");
+    cv::Mat labels(H, W, CV_32SC1, cv::Scalar(0));
+    cv::Mat best(H, W, CV_32FC1, cv::Scalar(float(backgroundThreshold)));
+    for (size_t i = 0; i < probabilities.size(); ++i) {
+        const cv::Mat& m = probabilities[i]->mat();
+        for (int y = 0; y < H; ++y) {
+            const float* pm = m.ptr<float>(y);
+            float* pb = best.ptr<float>(y);
+            int32_t* pl = labels.ptr<int32_t>(y);
+            for (int x = 0; x < W; ++x)
+                if (pm[x] >= pb[x] && (pm[x] > pb[x] || pl[x] == 0)) {
+                    pb[x] = pm[x];
+                    pl[x] = int32_t(i + 1);
+                }
+        }
+    }
+    return labels;
+}
+
+}  // namespace ld
