@@ -435,10 +435,6 @@
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <source>The language changes when LabelDiff is started again.</source>
-        <translation>语言将在下次启动 LabelDiff 时更改。</translation>
-    </message>
-    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>

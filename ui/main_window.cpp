@@ -251,12 +251,7 @@ void MainWindow::buildMenus() {
         a->setCheckable(true);
         a->setChecked(code == current || (current.isEmpty() && code == QLatin1String("en")));
         languages->addAction(a);
-        connect(a, &QAction::triggered, this, [this, code] {
-            saveLanguage(code);
-            // Rebuilding every widget mid-edit could drop in-progress state (a proposal, a
-            // polygon being drawn); the new language applies at the next start instead.
-            statusBar()->showMessage(tr("The language changes when LabelDiff is started again."), 8000);
-        });
+        connect(a, &QAction::triggered, this, [this, code] { emit languageChangeRequested(code); });
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -943,6 +938,28 @@ void MainWindow::storeSettings() {
         s.setValue(QStringLiteral("view/") + QString::fromLatin1(name), action(QString::fromLatin1(name))->isChecked());
     s.setValue(QStringLiteral("view/opacity"), canvas_->fillOpacity());
     s.setValue(QStringLiteral("edit/brushRadius"), canvas_->brushRadius());
+}
+
+MainWindow::Snapshot MainWindow::snapshot() const {
+    Snapshot s;
+    s.open = !doc_->path().isEmpty();
+    s.project = doc_->project();
+    s.path = doc_->path();
+    s.imagesDir = doc_->imagesDir();
+    s.dirty = doc_->isDirty();
+    s.imageIndex = currentImageIndex();
+    s.modelDir = service_->hasModel() || service_->isLoading() ? sampler_->modelDir() : QString();
+    return s;
+}
+
+void MainWindow::restore(const Snapshot& s) {
+    if (!s.modelDir.isEmpty()) loadModel(s.modelDir);
+    if (!s.open) return;
+    doc_->reset(s.project, s.path, s.imagesDir, s.dirty);
+    sampler_->setThreshold(doc_->project().threshold);
+    emit opened();
+    if (s.imageIndex > 0 && s.imageIndex < int(doc_->project().images.size())) browser_->setCurrentIndex(s.imageIndex);
+    else showFirstImage();
 }
 
 void MainWindow::loadModel(const QString& dir) {

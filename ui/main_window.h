@@ -4,6 +4,7 @@
 // task, device, model, memory and last timing. It wires the document, the editor, the
 // inference service, the batch labeller and the autosave together; each does its own job.
 #include "core/dataset_format.h"
+#include "core/project.h"
 #include "ui/proposal.h"
 #include "ui/segment_request.h"
 
@@ -42,8 +43,22 @@ struct Recovery;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    // The open work, to carry it into a rebuilt window (undo history excepted).
+    struct Snapshot {
+        Project project;
+        QString path, imagesDir;
+        bool dirty = false;
+        bool open = false;
+        int imageIndex = -1;
+        QString modelDir;
+    };
+
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
+
+    Snapshot snapshot() const;
+    void restore(const Snapshot& snapshot);
+    void storeSettings();
 
     // Opens a project file, a dataset file, or a folder (its project.labeldiff if there
     // is one) in the background; `opened` or `failed` follows.
@@ -94,6 +109,7 @@ signals:
     void segmentFinished(bool ok);
     void exported(const QString& path);
     void batchFinished(const QString& summary);
+    void languageChangeRequested(const QString& code);
 
 public slots:
     void showImage(int index);
@@ -122,7 +138,6 @@ private:
     void updateTitle();
     void updateMemory();
     void restoreSettings();
-    void storeSettings();
     void askBatch();
     void askExport();
     void askImport();

@@ -1,6 +1,7 @@
 #include "ui/language.h"
 #include "ui/main_window.h"
 #include "ui/sampler_panel.h"
+#include "ui/window_host.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -28,14 +29,15 @@ int main(int argc, char** argv) {
     parser.addOption(model);
     parser.process(app);
 
-    ld::MainWindow window;
-    window.show();
-    if (parser.isSet(model)) window.loadModel(QDir(parser.value(model)).absolutePath());
-    else if (!window.samplerPanel()->modelDir().isEmpty()) window.loadModel(window.samplerPanel()->modelDir());
+    ld::WindowHost host;
+    ld::MainWindow* window = host.window();
+    window->show();
+    if (parser.isSet(model)) window->loadModel(QDir(parser.value(model)).absolutePath());
+    else if (!window->samplerPanel()->modelDir().isEmpty()) window->loadModel(window->samplerPanel()->modelDir());
     // After the event loop starts, so that the recovery question appears over the window.
-    QTimer::singleShot(0, &window, [&] {
-        window.offerRecovery();
-        if (!parser.positionalArguments().isEmpty()) window.openPath(parser.positionalArguments().first());
+    QTimer::singleShot(0, window, [&parser, window] {
+        window->offerRecovery();
+        if (!parser.positionalArguments().isEmpty()) window->openPath(parser.positionalArguments().first());
     });
     return app.exec();
 }

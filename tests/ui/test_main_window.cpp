@@ -8,7 +8,11 @@
 #include "ui/image_canvas.h"
 #include "ui/label_document.h"
 #include "ui/main_window.h"
+#include "ui/annotation_editor.h"
+#include "ui/language.h"
+#include "ui/prompt_panel.h"
 #include "ui/shortcuts_dialog.h"
+#include "ui/window_host.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -114,6 +118,34 @@ private slots:
         bool brush = false;
         for (int r = 0; r < d.table()->rowCount(); ++r) brush |= d.table()->item(r, 2)->text() == QLatin1String("B");
         QVERIFY(brush);
+    }
+
+    void languageSwitchKeepsWork() {
+        ld::WindowHost host;
+        ld::MainWindow* w = host.window();
+        QSignalSpy shown(w, &ld::MainWindow::imageShown);
+        w->openPath(dir_.path());
+        QVERIFY(shown.wait(10000));
+        w->nextImage();
+        QVERIFY(shown.wait(10000));
+        const int64_t cat = w->promptPanel()->addCategory("window");
+        QVERIFY(w->editor()->stroke({{20, 20}}, 5, false, cat));
+        const size_t annotations = w->document()->project().annotations.size();
+        QCOMPARE(w->menuBar()->actions().first()->text(), QString("&File"));
+
+        QSignalSpy replaced(&host, &ld::WindowHost::windowReplaced);
+        host.switchLanguage("zh_CN");
+        QCOMPARE(replaced.count(), 1);
+        ld::MainWindow* z = host.window();
+        QSignalSpy shownAgain(z, &ld::MainWindow::imageShown);
+        QVERIFY(shownAgain.wait(10000));
+        QCOMPARE(z->currentImageIndex(), 1);
+        QCOMPARE(z->document()->project().annotations.size(), annotations);
+        QVERIFY(z->document()->isDirty());
+        QCOMPARE(z->menuBar()->actions().first()->text(), QString::fromUtf8("文件(&F)"));
+        host.switchLanguage("en");
+        QCOMPARE(host.window()->menuBar()->actions().first()->text(), QString("&File"));
+        host.window()->document()->undoStack()->clear();
     }
 
     void badInputIsReported_data() {

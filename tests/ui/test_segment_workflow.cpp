@@ -166,6 +166,7 @@ private slots:
         o.keepExisting = false;
         o.settings = w.samplerPanel()->settings();
         o.settings.threshold = 0.0;  // an untrained model: make sure masks are not empty
+        o.settings.steps = 2;
         QSignalSpy batch(&w, &MainWindow::batchFinished);
         TaskProgress* task = w.startBatch(o);
         QVERIFY(task);
