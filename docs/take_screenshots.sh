@@ -15,6 +15,7 @@ mkdir -p "$work/config/LabelDiff"
 # Enough steps for a trajectory to watch; everything else from the model card.
 printf '[sampler]\nsteps=%s\nmodel=%s\nthreshold=0.5\n' "$steps" "$model" > "$work/config/LabelDiff/LabelDiff.conf"
 
+export CONVERT=${CONVERT:-/usr/bin/convert}  # Debian ImageMagick, whatever else is on PATH
 xvfb-run -a -s '-screen 0 1600x1000x24' env XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
   bash -c '
     set -e
@@ -26,12 +27,12 @@ xvfb-run -a -s '-screen 0 1600x1000x24' env XDG_CONFIG_HOME="$work/config" XDG_D
     xdotool mousemove $((WIDTH / 2)) $((HEIGHT / 2)) click 1   # focus the canvas
     xdotool key ctrl+shift+Return                              # segment all categories
     sleep "$2"
-    xwd -silent -id "$win" | convert xwd:- -resize 1200x "$1/screenshot-trajectory.png"
+    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1200x "$1/screenshot-trajectory.png"
     sleep 20
     xdotool mousemove $((WIDTH / 2)) $((HEIGHT / 2)) click 1
     xdotool key Return                                          # accept the proposals
     sleep 1
-    xwd -silent -id "$win" | convert xwd:- -resize 1200x "$1/screenshot-accepted.png"
+    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1200x "$1/screenshot-accepted.png"
     kill $app
   ' "$build" "$work" "$mid"
 cp "$work"/screenshot-*.png "$here/"

@@ -74,7 +74,9 @@ ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
     layout->addWidget(filter_);
     list_->setIconSize(QSize(kThumb, kThumb));
     list_->setUniformItemSizes(true);
-    list_->setMinimumWidth(200);
+    list_->setMinimumWidth(240);
+    list_->setWordWrap(true);
+    list_->setTextElideMode(Qt::ElideMiddle);
     layout->addWidget(list_, 1);
 
     connect(filter_, &QComboBox::currentIndexChanged, this, [this](int i) {

@@ -12,6 +12,7 @@
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
 #include "ui/language.h"
+#include "ui/mask_image.h"
 #include "ui/progress_indicator.h"
 #include "ui/prompt_panel.h"
 #include "ui/provenance.h"
@@ -629,6 +630,12 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
         sampler_->setThreshold(proposals_.front().tau);
     }
     sampler_->setSoftMask(proposals_.front().soft);
+    QVector<QImage> members;
+    for (const SoftMask& m : proposals_.front().members) members.push_back(grayImage(m));
+    SoftMask disagreement = proposals_.front().uncertainty;
+    // A standard deviation of 0.5 is total disagreement: scale it to the full grey range.
+    if (!disagreement.empty()) disagreement = SoftMask::fromMat(disagreement.mat() * 2.0);
+    strip_->setMembers(members, grayImage(disagreement));
     refreshProposals();
     const SegmentTimings& t = phrases.front().timings;
     statusTiming_->setText(tr("last: %1 ms (%2 ms/step)").arg(result->totalMs, 0, 'f', 0).arg(t.meanStepMs(), 0, 'f', 1));

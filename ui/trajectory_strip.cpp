@@ -15,7 +15,7 @@ constexpr int kPlayIntervalMs = 120;
 }  // namespace
 
 TrajectoryStrip::TrajectoryStrip(QWidget* parent)
-    : QWidget(parent), list_(new QListWidget), slider_(new QSlider(Qt::Horizontal)), play_(new QToolButton),
+    : QWidget(parent), list_(new QListWidget), members_(new QListWidget), slider_(new QSlider(Qt::Horizontal)), play_(new QToolButton),
       label_(new QLabel) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -26,7 +26,19 @@ TrajectoryStrip::TrajectoryStrip(QWidget* parent)
     list_->setFixedHeight(kThumb + 34);
     list_->setMovement(QListView::Static);
     list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-    layout->addWidget(list_);
+    auto* strips = new QHBoxLayout;
+    strips->addWidget(list_, 1);
+    members_->setViewMode(QListView::IconMode);
+    members_->setFlow(QListView::LeftToRight);
+    members_->setWrapping(false);
+    members_->setIconSize(QSize(kThumb, kThumb));
+    members_->setFixedHeight(kThumb + 34);
+    members_->setMaximumWidth(5 * (kThumb + 16));
+    members_->setMovement(QListView::Static);
+    members_->setToolTip(tr("Ensemble members and their disagreement"));
+    members_->hide();
+    strips->addWidget(members_);
+    layout->addLayout(strips);
     auto* row = new QHBoxLayout;
     play_->setText(tr("Play"));
     play_->setToolTip(tr("Animate the denoising steps"));
@@ -63,8 +75,21 @@ TrajectoryStrip::TrajectoryStrip(QWidget* parent)
     setLive(false);
 }
 
+void TrajectoryStrip::setMembers(const QVector<QImage>& members, const QImage& disagreement) {
+    members_->clear();
+    members_->setVisible(members.size() > 1);
+    if (members.size() <= 1) return;
+    const auto thumb = [](const QImage& i) {
+        return QIcon(QPixmap::fromImage(i.scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    };
+    for (int i = 0; i < members.size(); ++i) members_->addItem(new QListWidgetItem(thumb(members[i]), tr("seed +%1").arg(i)));
+    if (!disagreement.isNull()) members_->addItem(new QListWidgetItem(thumb(disagreement), tr("disagreement")));
+}
+
 void TrajectoryStrip::clear() {
     stop();
+    members_->clear();
+    members_->hide();
     frames_.clear();
     list_->clear();
     slider_->blockSignals(true);

@@ -30,6 +30,9 @@ public:
     void setLive(bool live);
     bool isLive() const { return live_; }
     bool isPlaying() const { return timer_.isActive(); }
+    // The ensemble's members side by side with their disagreement (hidden for one member).
+    void setMembers(const QVector<QImage>& members, const QImage& disagreement);
+    QListWidget* members() const { return members_; }
     QSlider* slider() const { return slider_; }
     QListWidget* thumbnails() const { return list_; }
 
@@ -45,6 +48,7 @@ signals:
 private:
     QVector<TrajectoryImage> frames_;
     QListWidget* list_;
+    QListWidget* members_;
     QSlider* slider_;
     QToolButton* play_;
     QLabel* label_;

@@ -115,6 +115,11 @@ private slots:
         QVERIFY(strip.isPlaying());
         QTRY_VERIFY_WITH_TIMEOUT(!strip.isPlaying(), 3000);
         QCOMPARE(strip.currentStep(), 3);
+        strip.setMembers({frames[0].x0, frames[1].x0, frames[2].x0}, frames[3].x0);
+        QCOMPARE(strip.members()->count(), 4);  // three members and their disagreement
+        QVERIFY(!strip.members()->isHidden());
+        strip.setMembers({frames[0].x0}, QImage());
+        QVERIFY(strip.members()->isHidden());
         strip.clear();
         QCOMPARE(strip.frameCount(), 0);
     }
