@@ -954,6 +954,18 @@ Restore it?</source>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
+    <message>
+        <source>Ensemble members and their disagreement</source>
+        <translation>集成成员及其分歧</translation>
+    </message>
+    <message>
+        <source>seed +%1</source>
+        <translation>种子 +%1</translation>
+    </message>
+    <message>
+        <source>disagreement</source>
+        <translation>分歧</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
