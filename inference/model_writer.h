@@ -1,0 +1,63 @@
+#pragma once
+// Writing a complete model directory from live modules: the trainer's checkpoints, its
+// final model, and the initial directory of a from-scratch model. Always atomic: the
+// directory is written to a temporary sibling folder and renamed into place, so a reader
+// (or a crash) never sees a half-written model.
+#include "inference/model_card.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ld {
+
+class ModelDirectory;
+
+// Everything a small self-contained model is built from: a space-to-depth stem image
+// encoder, a small text encoder over the phrase vocabulary, a U-Net and the mask codec.
+struct FromScratchSpec {
+    std::vector<std::string> phrases;   // the vocabulary's source (class names)
+    int vocabularyMaxLength = 8;
+    int resolution = 256;
+    int latentFactor = 8;
+    int imageLatentChannels = 8;
+    int stemHidden = 64;
+    int stemLayers = 2;
+    int maskLatentChannels = 1;
+    MaskCodecKind maskCodec = MaskCodecKind::Downsample;
+    std::vector<int> blockOutChannels{32, 64, 128};
+    std::vector<bool> attention{false, true, true};  // cross-attention per down block
+    int layersPerBlock = 1;
+    int attentionHeadDim = 32;
+    int normGroups = 8;
+    int textHidden = 64;
+    int textLayers = 2;
+    int textHeads = 4;
+    PredictionType prediction = PredictionType::Sample;
+    nlohmann::json scheduler = nlohmann::json::object();  // noise schedule overrides
+    SamplingDefaults defaults{1, "trailing", 1.0, 1, 0.5};
+    uint64_t seed = 0;
+    std::string name = "labeldiff model";
+
+    // JSON keys as the field names in snake_case (resolution, latent_factor, ...).
+    static FromScratchSpec fromJson(const nlohmann::json& j, const std::string& subject);
+    nlohmann::json toJson() const;
+};
+
+// Builds fresh modules from `spec` (seeded) and writes them as a model directory at `dir`.
+void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dir);
+
+// Writes `model`'s modules (their current weights, as float32 on the CPU) with `card` as
+// a complete model directory at `dir`, replacing what is there. Components that cannot be
+// serialised from memory (pretrained autoencoders, BPE tokenizer files) are copied from
+// the model's own directory. `extra`, when given, is called with the temporary folder
+// before the rename to add files (e.g. the trainer's state).
+void writeModelDirectory(const ModelDirectory& model, const ModelCard& card, const std::string& dir,
+                         const std::function<void(const std::string& tempDir)>& extra = {});
+
+// Renames `temp` into place as `dir` (replacing an existing directory), then fsyncs.
+void replaceDirectory(const std::string& temp, const std::string& dir);
+
+}  // namespace ld

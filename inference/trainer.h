@@ -1,0 +1,97 @@
+#pragma once
+// The trainer: fine-tunes a model directory, or trains a small self-contained model from
+// scratch, with any objective of training_objectives.h. AdamW with a cosine schedule and
+// warm-up, gradient clipping and accumulation, EMA weights, fixed seeds (every step's
+// randomness and batch are functions of (seed, step), so --resume continues exactly),
+// freeze patterns, checkpoints every N steps written atomically as complete model
+// directories (the EMA weights, plus training_state/ to resume from), validation every
+// N steps (per-class IoU, mIoU, tuned per-class thresholds into the model card), JSON
+// lines of progress. Qt-free: a plain progress callback and an ld::CancelToken, so the
+// CLI and a GUI training panel drive it the same way.
+#include "inference/model_writer.h"
+#include "inference/training_data.h"
+#include "inference/training_objectives.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ld {
+
+class CancelToken;
+
+struct TrainConfig {
+    std::string output;            // the final model directory
+    std::string checkpointDir;     // default: <output>.checkpoints
+    std::string baseModel;         // fine-tune from this model directory; empty: from scratch
+    FromScratchSpec model;         // used when baseModel is empty
+    DataConfig data;
+    ObjectiveConfig objective;
+    int64_t steps = 1000;
+    int batch = 8;
+    int accumulate = 1;
+    double lr = 1e-3, minLrRatio = 0.05, weightDecay = 0.01;
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    int64_t warmup = 100;
+    double clip = 1.0;             // max gradient norm (<= 0: off)
+    double ema = 0.999;            // EMA decay (0: off)
+    std::vector<std::string> freeze;     // regexes over parameter names (unet.*, image_encoder.*, text_encoder.*)
+    std::vector<std::string> trainOnly;  // when non-empty, only matching parameters train
+    uint64_t seed = 0;
+    int threads = 0;
+    std::string device = "cpu";
+    int64_t checkpointEvery = 200;
+    int keepCheckpoints = 2;
+    int64_t validateEvery = 0;     // 0: only at the end
+    int64_t logEvery = 10;
+    std::string log;               // JSON-lines file; default <checkpointDir>/progress.jsonl
+    bool finalValidation = true;
+    nlohmann::json raw;            // the config as read, for provenance
+
+    // Relative paths are resolved against baseDir (the config file's folder).
+    static TrainConfig fromJson(const nlohmann::json& j, const std::string& baseDir, const std::string& subject);
+    static TrainConfig fromFile(const std::string& path);
+    nlohmann::json toJson() const;
+};
+
+struct TrainProgress {
+    std::string event;            // "start", "step", "validation", "checkpoint", "done", "cancelled"
+    int64_t step = 0, steps = 0;
+    double loss = 0, lr = 0;
+    double secondsPerStep = 0, elapsed = 0, eta = 0;
+    std::string path;             // checkpoint / output directory
+    nlohmann::json metrics;       // validation figures
+    nlohmann::json toJson() const;
+};
+using TrainProgressCallback = std::function<void(const TrainProgress&)>;
+
+struct TrainResult {
+    int64_t steps = 0;            // the last completed step
+    bool cancelled = false;
+    std::string lastCheckpoint;
+    std::string output;           // empty when cancelled
+    std::vector<double> losses;   // per step of this run
+    nlohmann::json validation;
+    double wallSeconds = 0;
+};
+
+class Trainer {
+public:
+    explicit Trainer(TrainConfig config);
+    // resumeDir: a checkpoint directory written by a previous run. stopAfter > 0 stops
+    // (with a checkpoint) after that step, as an interruption would.
+    TrainResult run(const TrainProgressCallback& progress = {}, const CancelToken* cancel = nullptr,
+                    const std::string& resumeDir = {}, int64_t stopAfter = 0);
+    const TrainConfig& config() const { return config_; }
+
+    // The learning rate at a step (1-based): linear warm-up, then cosine to lr·minLrRatio.
+    static double learningRate(const TrainConfig& c, int64_t step);
+
+private:
+    TrainConfig config_;
+};
+
+}  // namespace ld

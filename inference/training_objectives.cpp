@@ -1,0 +1,166 @@
+#include "inference/training_objectives.h"
+
+#include "core/error.h"
+#include "inference/flow_scheduler.h"
+#include "inference/noise_schedule.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace ld {
+
+std::string objectiveName(Objective o) {
+    switch (o) {
+        case Objective::Epsilon: return "epsilon";
+        case Objective::V: return "v_prediction";
+        case Objective::Sample: return "sample";
+        case Objective::Flow: return "flow";
+        case Objective::Discriminative: return "discriminative";
+    }
+    return "?";
+}
+
+Objective parseObjective(const std::string& s) {
+    if (s == "epsilon" || s == "eps") return Objective::Epsilon;
+    if (s == "v_prediction" || s == "v") return Objective::V;
+    if (s == "sample" || s == "x0") return Objective::Sample;
+    if (s == "flow" || s == "rectified_flow") return Objective::Flow;
+    if (s == "discriminative") return Objective::Discriminative;
+    throw Error("objective", "unknown objective '" + s + "' (epsilon, v_prediction, sample, flow, discriminative)");
+}
+
+std::string timestepSamplingName(TimestepSampling s) {
+    switch (s) {
+        case TimestepSampling::Uniform: return "uniform";
+        case TimestepSampling::LogitNormal: return "logit_normal";
+        case TimestepSampling::LongTail: return "long_tail";
+    }
+    return "?";
+}
+
+TimestepSampling parseTimestepSampling(const std::string& s) {
+    if (s == "uniform") return TimestepSampling::Uniform;
+    if (s == "logit_normal") return TimestepSampling::LogitNormal;
+    if (s == "long_tail") return TimestepSampling::LongTail;
+    throw Error("objective", "unknown timestep sampling '" + s + "' (uniform, logit_normal, long_tail)");
+}
+
+std::string noiseKindName(NoiseKind k) { return k == NoiseKind::Gaussian ? "gaussian" : "multires_annealed"; }
+
+NoiseKind parseNoiseKind(const std::string& s) {
+    if (s == "gaussian") return NoiseKind::Gaussian;
+    if (s == "multires_annealed" || s == "multires") return NoiseKind::MultiResolutionAnnealed;
+    throw Error("objective", "unknown noise '" + s + "' (gaussian, multires_annealed)");
+}
+
+ObjectiveConfig ObjectiveConfig::fromJson(const nlohmann::json& j, const std::string& subject) {
+    ObjectiveConfig c;
+    if (j.is_null()) return c;
+    if (!j.is_object()) throw Error(subject, "objective must be a JSON object");
+    try {
+        if (j.contains("type")) c.objective = parseObjective(j.at("type").get<std::string>());
+        if (j.contains("timesteps")) c.timesteps = parseTimestepSampling(j.at("timesteps").get<std::string>());
+        c.shift = j.value("shift", c.shift);
+        c.logitMean = j.value("logit_mean", c.logitMean);
+        c.logitStd = j.value("logit_std", c.logitStd);
+        if (j.contains("noise")) c.noise = parseNoiseKind(j.at("noise").get<std::string>());
+        c.multiresStrength = j.value("multires_strength", c.multiresStrength);
+        c.conditionDropout = j.value("p_drop", c.conditionDropout);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(subject, std::string("bad objective: ") + e.what());
+    } catch (const Error& e) {
+        throw Error(subject, e.what());
+    }
+    if (!(c.shift > 0)) throw Error(subject, "objective.shift must be > 0");
+    if (c.conditionDropout < 0 || c.conditionDropout > 1) throw Error(subject, "objective.p_drop must be in [0, 1]");
+    return c;
+}
+
+nlohmann::json ObjectiveConfig::toJson() const {
+    return {{"type", objectiveName(objective)}, {"timesteps", timestepSamplingName(timesteps)},
+            {"shift", shift},                    {"logit_mean", logitMean},
+            {"logit_std", logitStd},             {"noise", noiseKindName(noise)},
+            {"multires_strength", multiresStrength}, {"p_drop", conditionDropout}};
+}
+
+torch::Tensor sampleNoiseLevels(const ObjectiveConfig& c, int64_t batch) {
+    switch (c.timesteps) {
+        case TimestepSampling::Uniform: return torch::rand({batch}, torch::kDouble);
+        case TimestepSampling::LogitNormal:
+            return torch::sigmoid(c.logitMean + c.logitStd * torch::randn({batch}, torch::kDouble));
+        case TimestepSampling::LongTail: {
+            auto v = torch::rand({batch}, torch::kDouble);
+            return v / (v + c.shift * (1 - v));
+        }
+    }
+    throw Error("objective", "unknown timestep sampling");
+}
+
+torch::Tensor levelsToTimesteps(const torch::Tensor& u, int T) {
+    return torch::clamp(torch::floor(u.to(torch::kDouble) * T), 0, T - 1).to(torch::kLong);
+}
+
+torch::Tensor multiResolutionNoise(const torch::Tensor& like, const torch::Tensor& timesteps, int T,
+                                   double baseStrength) {
+    const int64_t b = like.size(0), c = like.size(1);
+    int64_t h = like.size(2), w = like.size(3);
+    const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(like.device());
+    auto strength = (timesteps.to(opts).to(torch::kFloat) / double(T) * baseStrength).reshape({-1, 1, 1, 1});
+    auto noise = torch::randn({b, c, h, w}, opts);
+    for (int i = 0; i < 10; ++i) {
+        const double r = torch::rand({1}, torch::kDouble).item<double>() * 2 + 2;
+        h = std::max<int64_t>(1, int64_t(double(h) / std::pow(r, i)));
+        w = std::max<int64_t>(1, int64_t(double(w) / std::pow(r, i)));
+        auto low = torch::randn({b, c, h, w}, opts);
+        auto up = torch::nn::functional::interpolate(
+            low, torch::nn::functional::InterpolateFuncOptions()
+                     .size(std::vector<int64_t>{like.size(2), like.size(3)})
+                     .mode(torch::kBilinear)
+                     .align_corners(false));
+        noise = noise + up * strength.pow(i);
+        if (h == 1 || w == 1) break;
+    }
+    return (noise / noise.std()).to(like.scalar_type());
+}
+
+torch::Tensor sampleNoise(const ObjectiveConfig& c, const torch::Tensor& like, const torch::Tensor& timesteps, int T) {
+    if (c.noise == NoiseKind::MultiResolutionAnnealed)
+        return multiResolutionNoise(like, timesteps, T, c.multiresStrength);
+    return torch::randn(like.sizes(), like.options());
+}
+
+DiffusionTargets diffusionTargets(Objective o, const NoiseSchedule& schedule, const torch::Tensor& x0,
+                                  const torch::Tensor& noise, const torch::Tensor& u) {
+    DiffusionTargets d;
+    const int T = schedule.numTrainTimesteps();
+    const auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(x0.device());
+    if (o == Objective::Flow) {
+        auto sigma = u.to(fopts);
+        d.noisy = FlowScheduler::interpolate(x0, noise, sigma);
+        d.target = FlowScheduler::velocityTarget(x0, noise);
+        d.modelTimesteps = sigma * double(T);
+        return d;
+    }
+    if (o == Objective::Discriminative) throw Error("objective", "the discriminative baseline has no diffusion targets");
+    auto t = levelsToTimesteps(u, T).to(x0.device());
+    d.noisy = schedule.addNoise(x0, noise, t);
+    d.modelTimesteps = t.to(fopts);
+    switch (o) {
+        case Objective::Epsilon: d.target = noise; break;
+        case Objective::V: d.target = schedule.velocity(x0, noise, t); break;
+        default: d.target = x0; break;
+    }
+    return d;
+}
+
+torch::Tensor bceDiceLoss(const torch::Tensor& logits, const torch::Tensor& target) {
+    auto bce = torch::binary_cross_entropy_with_logits(logits, target);
+    auto p = torch::sigmoid(logits).flatten(1);
+    auto t = target.flatten(1);
+    auto inter = (p * t).sum(1);
+    auto dice = 1 - (2 * inter + 1) / (p.sum(1) + t.sum(1) + 1);
+    return bce + dice.mean();
+}
+
+}  // namespace ld
