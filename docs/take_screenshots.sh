@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Regenerates the README's GUI screenshots: the real `labeldiff` binary under Xvfb, driven
 # by keyboard and mouse as a person would (xdotool), captured with xwd. Needs the Debian
-# packages xvfb, xauth, xdotool, x11-apps and imagemagick.
-#   docs/take_screenshots.sh BUILD_DIR MODEL_DIR [IMAGES_DIR] [STEPS] [MID_SECONDS]
+# packages xvfb, xauth, xdotool, x11-apps, imagemagick and python3.
+#   [CATEGORIES=a,b] docs/take_screenshots.sh BUILD_DIR MODEL_DIR [COCO_DIR] [STEPS] [MID_SECONDS] [SETTLE_SECONDS]
+# COCO_DIR holds instances.json and its images (default: the bundled samples).
 set -euo pipefail
 build=${1:?build dir}; model=${2:?model dir}
 here=$(cd "$(dirname "$0")" && pwd)
 images=${3:-$here/../resources/samples}
-steps=${4:-30}; mid=${5:-1.5}
+steps=${4:-30}; mid=${5:-3}; settle=${6:-40}
+CATEGORIES=${CATEGORIES:-facade,window,car}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$images"/* "$work/"  # the run writes a project and an autosave; keep them out of the repository
+# A fresh project on copies of the images (the run writes a project and an autosave; keep
+# them out of the repository): the dataset's categories, none of its annotations.
+cp "$images"/*.png "$work/"
+python3 - "$images/instances.json" "$work" "$CATEGORIES" <<'PY'
+import json, sys
+ds = json.load(open(sys.argv[1]))
+wanted = sys.argv[3].split(",")
+palette = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]]
+cats = [{"id": i + 1, "name": n, "prompt": "", "color": palette[i % 4], "isthing": True} for i, n in enumerate(wanted)]
+images = [{"id": im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"], "status": "unlabelled"}
+          for im in ds["images"]]
+json.dump({"labeldiff_project": 1, "images": images, "categories": cats, "annotations": [],
+           "phrase_history": [], "thresholds": {"global": 0.5}}, open(sys.argv[2] + "/project.labeldiff", "w"))
+PY
 mkdir -p "$work/config/LabelDiff"
 # Enough steps for a trajectory to watch; everything else from the model card.
 printf '[sampler]\nsteps=%s\nmodel=%s\nthreshold=0.5\n' "$steps" "$model" > "$work/config/LabelDiff/LabelDiff.conf"
@@ -27,13 +42,13 @@ xvfb-run -a -s '-screen 0 1600x1000x24' env XDG_CONFIG_HOME="$work/config" XDG_D
     xdotool mousemove $((WIDTH / 2)) $((HEIGHT / 2)) click 1   # focus the canvas
     xdotool key ctrl+shift+Return                              # segment all categories
     sleep "$2"
-    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1200x "$1/screenshot-trajectory.png"
-    sleep 20
+    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1000x -strip -colors 256 "PNG8:$1/screenshot-trajectory.png"
+    sleep "$3"  # until the last phrase is done
     xdotool mousemove $((WIDTH / 2)) $((HEIGHT / 2)) click 1
     xdotool key Return                                          # accept the proposals
     sleep 1
-    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1200x "$1/screenshot-accepted.png"
+    xwd -silent -id "$win" | "$CONVERT" xwd:- -resize 1000x -strip -colors 256 "PNG8:$1/screenshot-accepted.png"
     kill $app
-  ' "$build" "$work" "$mid"
+  ' "$build" "$work" "$mid" "$settle"
 cp "$work"/screenshot-*.png "$here/"
 ls -l "$here"/screenshot-*.png
