@@ -120,6 +120,7 @@ void ImageCanvas::updateAnnotationItem(size_t i) {
     const CanvasAnnotation& a = annotations_[i];
     const bool emphasised = a.id == selected_ || a.id == hovered_;
     int alpha = fill_ ? int(opacity_ * 255) : 0;
+    if (a.unreviewed) alpha /= 2;
     if (emphasised) alpha = std::min(255, alpha + 60);
     QColor color = a.color;
     if (a.id == selected_) color = color.lighter(130);

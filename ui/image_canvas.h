@@ -25,6 +25,7 @@ struct CanvasAnnotation {
     BinaryMask mask;
     QColor color;
     QString label;
+    bool unreviewed = false;  // made by the model and not yet looked at: drawn fainter
 };
 
 class ImageCanvas : public QGraphicsView {

@@ -543,7 +543,8 @@ void MainWindow::refreshAnnotations() {
         c.color = categoryColor(a.categoryId);
         const ProjectCategory* cat = doc_->category(a.categoryId);
         c.label = cat ? QString::fromStdString(cat->name) : QString();
-        if (a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed) c.label += tr(" (model, not reviewed)");
+        c.unreviewed = a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed;
+        if (c.unreviewed) c.label += tr(" (model, not reviewed)");
         items.push_back(std::move(c));
     }
     canvas_->setAnnotations(std::move(items));

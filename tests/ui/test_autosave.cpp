@@ -9,13 +9,40 @@
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 
+#include <QApplication>
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
 using namespace ld;
+
+namespace {
+// The child process of killedProcessIsRecovered: edits, lets the autosave timer write,
+// says so on stdout, and waits to be killed.
+int crashChild(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);
+    MainWindow w;
+    QSignalSpy shown(&w, &MainWindow::imageShown);
+    w.openPath(qEnvironmentVariable("LABELDIFF_CRASH_CHILD"));
+    if (!shown.wait(10000)) return 2;
+    const int64_t cat = w.promptPanel()->addCategory("crash");
+    if (!w.editor()->stroke({{30, 30}}, 6, false, cat)) return 3;
+    QSignalSpy saved(w.autosave(), &Autosave::saved);
+    w.autosave()->setInterval(50);
+    if (!saved.wait(5000)) return 4;
+    std::printf("autosaved\n");
+    std::fflush(stdout);
+    return app.exec();
+}
+}  // namespace
 
 class TestAutosave : public QObject {
     Q_OBJECT
@@ -77,6 +104,39 @@ private slots:
         QVERIFY(!again.document()->isDirty());
     }
 
+    void killedProcessIsRecovered() {
+        QDir(Autosave::recoveryDir()).removeRecursively();
+        QTemporaryDir images;
+        writeSyntheticDataset(images.path().toStdString(), 1, 80, 64, 9);
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("LABELDIFF_CRASH_CHILD", images.path());
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        child.setProcessEnvironment(env);
+        child.start(QCoreApplication::applicationFilePath(), {});
+        QVERIFY(child.waitForStarted(10000));
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += child.readAllStandardOutput()).contains("autosaved") ||
+                                     child.state() == QProcess::NotRunning,
+                                 20000);
+        QCOMPARE(child.state(), QProcess::Running);
+        ::kill(pid_t(child.processId()), SIGKILL);
+        QVERIFY(child.waitForFinished(10000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+        const QList<Recovery> pending = Autosave::pending();
+        QCOMPARE(pending.size(), 1);
+        QCOMPARE(pending.front().projectPath, QDir(images.path()).filePath("project.labeldiff"));
+        MainWindow w;
+        QSignalSpy shown(&w, &MainWindow::imageShown);
+        w.offerRecovery();
+        QVERIFY(shown.wait(10000));
+        QCOMPARE(w.document()->project().annotations.size(), size_t(1));
+        QCOMPARE(w.document()->project().categories.front().name, std::string("crash"));
+        w.document()->undoStack()->clear();
+        QVERIFY(w.save());
+    }
+
     void failedSaveKeepsTheDocumentDirty() {
         MainWindow w;
         QSignalSpy shown(&w, &MainWindow::imageShown);
@@ -100,5 +160,10 @@ private:
     QTemporaryDir dir_;
 };
 
-QTEST_MAIN(TestAutosave)
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsSet("LABELDIFF_CRASH_CHILD")) return crashChild(argc, argv);
+    QApplication app(argc, argv);
+    TestAutosave test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "test_autosave.moc"
