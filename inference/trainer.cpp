@@ -20,6 +20,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -368,9 +370,10 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             opt["v." + p.name] = adamV[p.name];
         }
         TensorMap rawCpu, optCpu, emaCpu;
-        for (auto& [k, v] : raw) rawCpu[k] = v.to(torch::kCPU).contiguous();
-        for (auto& [k, v] : opt) optCpu[k] = v.to(torch::kCPU).contiguous();
-        for (auto& [k, v] : ema) emaCpu[k] = v.to(torch::kCPU).contiguous();
+        // Copies (on the CPU .to() would alias the live parameters, which the EMA swap overwrites).
+        for (auto& [k, v] : raw) rawCpu[k] = v.to(torch::kCPU).clone().contiguous();
+        for (auto& [k, v] : opt) optCpu[k] = v.to(torch::kCPU).clone().contiguous();
+        for (auto& [k, v] : ema) emaCpu[k] = v.to(torch::kCPU).clone().contiguous();
         std::vector<torch::Tensor> backup;
         swapEma(backup);
         try {
@@ -498,6 +501,13 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         }
         ++step;
         torch::manual_seed(mixSeed(cfg.seed, uint64_t(step)));
+        if (std::getenv("LABELDIFF_TRAIN_DEBUG")) {
+            torch::NoGradGuard ng;
+            for (auto& p : trainable)
+                std::fprintf(stderr, "dbg step %lld %s %.9g %.9g %.9g\n", (long long)step, p.name.c_str(),
+                             p.param.sum().item<double>(), adamM[p.name].sum().item<double>(),
+                             adamV[p.name].sum().item<double>());
+        }
         const double lr = learningRate(cfg, step);
         for (auto& p : trainable)
             if (p.param.grad().defined()) p.param.mutable_grad().zero_();

@@ -37,7 +37,7 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
     struct Args {
         std::string config, resume, device, output;
         int threads = -1;
-        long stopAfter = 0;
+        long stopAfter = 0, steps = 0;
         bool quiet = false;
     };
     auto a = std::make_shared<Args>();
@@ -46,6 +46,7 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
     sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: the config's)");
     sub.add_option("--threads", a->threads, "CPU threads (default: the config's, else all cores)");
     sub.add_option("--output", a->output, "Final model directory (default: the config's)");
+    sub.add_option("--steps", a->steps, "Total steps (default: the config's; the cosine schedule follows it)");
     sub.add_option("--stop-after", a->stopAfter, "Stop with a checkpoint after this step (as an interruption)");
     sub.add_flag("--quiet", a->quiet, "No progress lines on the terminal");
     return [a]() {
@@ -62,6 +63,7 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
         if (!a->device.empty()) cfg.device = a->device;
         if (a->threads >= 0) cfg.threads = a->threads;
         if (!a->output.empty()) cfg.output = a->output;
+        if (a->steps > 0) cfg.steps = a->steps;
         std::signal(SIGINT, onInterrupt);
         std::signal(SIGTERM, onInterrupt);
         const bool tty = ::isatty(STDOUT_FILENO);
