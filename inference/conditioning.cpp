@@ -83,6 +83,20 @@ torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::T
     return torch::cat({noisyMaskLatent, image.to(noisyMaskLatent.scalar_type())}, 1);
 }
 
+torch::Tensor runDenoiser(const ModelDirectory& model, const torch::Tensor& input, const torch::Tensor& timesteps,
+                          const torch::Tensor& context) {
+    if (!model.unet) throw Error(model.root(), "the model has no U-Net");
+    if (model.unet->config().additionEmbedType != "text_time") return model.unet->forward(input, timesteps, context);
+    const double r = model.card().resolution;
+    UNetAddedConditions added;
+    added.textEmbeds = context.mean(1);
+    added.timeIds = torch::tensor({r, r, 0.0, 0.0, r, r}, torch::kFloat)
+                        .to(context.device())
+                        .unsqueeze(0)
+                        .expand({context.size(0), 6});
+    return model.unet->forward(input, timesteps, context, &added);
+}
+
 std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model) {
     const MaskCodecSpec& spec = model.card().maskCodec;
     switch (spec.kind) {

@@ -40,6 +40,14 @@ std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model);
 // Stable Diffusion conv_in keeps its pretrained kernels on what it was trained to denoise.
 torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::Tensor& imageLatent);
 
+// One denoiser evaluation: input from denoiserInput, timesteps [B], context [B, L, D].
+// A U-Net configured with SDXL's "text_time" added conditioning also receives the phrase
+// pooled over its tokens (and the working size as time ids) in its timestep embedding:
+// every ResNet block then hears the phrase, not only the cross-attention layers, which a
+// small model trained briefly otherwise learns to ignore.
+torch::Tensor runDenoiser(const ModelDirectory& model, const torch::Tensor& input, const torch::Tensor& timesteps,
+                          const torch::Tensor& context);
+
 // The model's parameters' device.
 torch::Device modelDevice(const ModelDirectory& model);
 

@@ -157,7 +157,7 @@ struct Sampler::Impl {
                         ctx = cond.expand({n, -1, -1});
                     }
                     auto ts = torch::full({in.size(0)}, t, torch::TensorOptions().dtype(torch::kFloat).device(in.device()));
-                    auto out = model->unet->forward(in, ts, ctx);
+                    auto out = runDenoiser(*model, in, ts, ctx);
                     if (cfg) {
                         auto c = out.slice(0, 0, n), u = out.slice(0, n, 2 * n);
                         out = u + guidance * (c - u);

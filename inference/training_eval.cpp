@@ -60,7 +60,7 @@ SoftMask discriminativeSegment(const ModelDirectory& model, const cv::Mat& rgb, 
     auto ctx = encodePhrases(model, {phrase});
     const auto shape = model.maskLatentShape();
     auto zeros = torch::zeros({1, shape[0], shape[1], shape[2]}, lat.options());
-    auto out = model.unet->forward(denoiserInput(zeros, lat), torch::zeros({1}, lat.options()), ctx);
+    auto out = runDenoiser(model, denoiserInput(zeros, lat), torch::zeros({1}, lat.options()), ctx);
     auto p = torch::sigmoid(out.mean(1, true));
     p = torch::nn::functional::interpolate(p, torch::nn::functional::InterpolateFuncOptions()
                                                   .size(std::vector<int64_t>{rgb.rows, rgb.cols})

@@ -2,6 +2,7 @@
 // noun phrases of a caption) denoised into a mask at the original image size, with the
 // soft mask, the ensemble's uncertainty, the trajectory and a COCO file on request.
 #include "command.h"
+#include "model_annotation.h"
 
 #include "core/dataset_format.h"
 #include "core/error.h"
@@ -66,11 +67,6 @@ nlohmann::json timingsJson(const SegmentTimings& t) {
             {"decode_ms", t.decodeMs}, {"total_ms", t.totalMs}};
 }
 
-nlohmann::json settingsJson(const SamplerSettings& s) {
-    return {{"steps", s.steps},   {"spacing", s.spacing},     {"guidance", s.guidance}, {"ensemble", s.ensemble},
-            {"seed", s.seed},     {"eta", s.eta},             {"threshold", s.threshold}};
-}
-
 void writeCoco(const SegmentOptions& o, const cv::Mat& rgb, const std::vector<PhraseSegmentation>& results) {
     Dataset d;
     ImageInfo info;
@@ -85,22 +81,8 @@ void writeCoco(const SegmentOptions& o, const cv::Mat& rgb, const std::vector<Ph
         c.id = int64_t(k + 1);
         c.name = r.phrase;
         d.categories.push_back(c);
-        if (area(r.mask) == 0) continue;  // "not here": no annotation
-        Annotation a;
-        a.id = int64_t(d.annotations.size() + 1);
-        a.imageId = 1;
-        a.categoryId = c.id;
-        a.segmentation = Segmentation::fromMask(r.mask);
-        a.bbox = bbox(r.mask);
-        a.area = double(area(r.mask));
-        a.score = double(cv::mean(r.soft.mat(), r.mask.mat())[0]);
-        Provenance p;
-        p.source = Provenance::Source::Model;
-        p.model = o.model;
-        p.settings = settingsJson(r.settings);
-        p.seed = r.settings.seed;
-        a.provenance = p;
-        d.annotations.push_back(std::move(a));
+        if (auto a = modelAnnotation(r, int64_t(d.annotations.size() + 1), 1, c.id, o.model))
+            d.annotations.push_back(std::move(*a));
     }
     findDatasetFormat("coco")->write(d, o.coco, {});
 }
@@ -132,7 +114,7 @@ int run(const SegmentOptions& o) {
         nlohmann::json line{{"phrase", r.phrase},
                             {"area", area(r.mask)},
                             {"fraction", double(area(r.mask)) / double(rgb.total())},
-                            {"settings", settingsJson(r.settings)},
+                            {"settings", samplerSettingsJson(r.settings)},
                             {"device", sampler->deviceName()},
                             {"timings", timingsJson(r.timings)}};
         std::cout << line.dump() << std::endl;

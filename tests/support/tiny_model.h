@@ -52,6 +52,10 @@ inline UNet2DConditionConfig tinyUNetConfig(const TinyModelSpec& s, int textWidt
     c.transformerLayersPerBlock = {1, 1};
     c.attentionHeads = {2, 2};
     c.normNumGroups = 4;
+    // The pooled phrase in the timestep embedding (see ld::runDenoiser).
+    c.additionEmbedType = "text_time";
+    c.additionTimeEmbedDim = 4;
+    c.projectionClassEmbeddingsInputDim = textWidth + 6 * c.additionTimeEmbedDim;
     return c;
 }
 
