@@ -478,14 +478,14 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         torch::Tensor loss;
         if (objective == Objective::Discriminative) {
             auto in = denoiserInput(torch::zeros_like(x0), imageLatent);
-            auto out = model->unet->forward(in, torch::zeros({B}, fopts), ctx);
+            auto out = runDenoiser(*model, in, torch::zeros({B}, fopts), ctx);
             loss = bceDiceLoss(out, ((x0 + 1) / 2).clamp(0, 1));
         } else {
             auto u = sampleNoiseLevels(cfg.objective, B);
             auto tNoise = flow ? (u * T).to(torch::kFloat) : levelsToTimesteps(u, T).to(torch::kFloat);
             auto noise = sampleNoise(cfg.objective, x0, tNoise.to(device), T);
             auto d = diffusionTargets(objective, schedule, x0, noise, u.to(device));
-            auto out = model->unet->forward(denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx);
+            auto out = runDenoiser(*model, denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx);
             loss = torch::mse_loss(out, d.target);
         }
         if (extraLoss.defined()) loss = loss + extraLoss;
