@@ -43,28 +43,18 @@ build() {
 install_missing
 build
 
-# The main job. With a display and the GUI built, open it on the images; otherwise run the
-# same job headless and print where the results are.
+# The main job: label the images with the embedded default model. With a display and the
+# GUI built, open the GUI on them with that model; otherwise batch-label them headless
+# (COCO + overlay images) and print where the results are.
 main_job() {
   local images=${1:-resources/samples}
   local out=${LABELDIFF_OUT:-$PWD/labeldiff-output}
-  local cli="$BUILD_DIR/app/labeldiff-cli"
+  local model=${LABELDIFF_MODEL:-resources/models/facade-small}
   if [ -n "${DISPLAY:-}" ] && [ -x "$BUILD_DIR/app/labeldiff" ]; then
-    exec "$BUILD_DIR/app/labeldiff" "$images"
+    exec "$BUILD_DIR/app/labeldiff" --model "$model" "$images"
   fi
-  mkdir -p "$out"
-  local data
-  data=$(ls "$images"/*.json 2>/dev/null | head -n 1 || true)
-  if [ -z "$data" ]; then
-    echo "$images holds no annotation file: labelling it needs the default model, which is not built yet." >&2
-    exit 1
-  fi
-  "$cli" stats "$data"
-  "$cli" convert --from coco --to coco --segmentation rle --images "$images" "$data" "$out/instances_rle.json"
-  "$cli" convert --from coco --to labelme --images "$images" "$data" "$out/labelme"
-  "$cli" convert --from coco --to masks --images "$images" "$data" "$out/masks"
-  "$cli" overlay --format coco --images "$images" --out "$out/overlays" "$data"
-  echo "results: $out (instances_rle.json, labelme/, masks/, overlays/)"
+  "$BUILD_DIR/app/labeldiff-cli" label --model "$model" --images "$images" --out "$out"
+  echo "results: $out (instances.json, overlays/)"
 }
 
 case "$mode" in
