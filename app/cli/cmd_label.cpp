@@ -111,16 +111,8 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--images", o->input, "Image folder, or a dataset file/folder to continue")->required();
         sub.add_option("--out", o->out, "Output folder (instances.json, overlays/)")->capture_default_str();
         sub.add_option("--prompt", o->prompts, "Phrases to label (default: the model's classes)");
-        sub.add_option("--steps", o->settings.steps, "Denoising steps (0: the model's default)");
-        sub.add_option("--spacing", o->settings.spacing, "trailing, leading or linspace")
-            ->check(CLI::IsMember({"trailing", "leading", "linspace"}));
-        sub.add_option("--guidance", o->settings.guidance, "Classifier-free guidance scale");
-        sub.add_option("--ensemble", o->settings.ensemble, "Ensemble size");
-        sub.add_option("--seed", o->settings.seed, "Base seed")->capture_default_str();
-        sub.add_option("--threshold", o->settings.threshold, "Threshold (default: the model's per class)");
+        addSamplerOptions(sub, o->settings, o->sampler);
         sub.add_option("--max-images", o->maxImages, "Label only the first N images");
-        sub.add_option("--device", o->sampler.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-        sub.add_option("--threads", o->sampler.threads, "CPU threads (0: all cores)");
         return [o] { return run(*o); };
     }}};
 

@@ -144,20 +144,9 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--image", o->image, "Input image")->required();
         sub.add_option("--prompt", o->prompts, "A phrase to segment (repeatable)");
         sub.add_option("--caption", o->captions, "A caption whose noun phrases are segmented one by one (repeatable)");
-        sub.add_option("--steps", o->settings.steps, "Denoising steps (0: the model's default)");
-        sub.add_option("--spacing", o->settings.spacing, "Timestep spacing: trailing, leading or linspace")
-            ->check(CLI::IsMember({"trailing", "leading", "linspace"}));
-        sub.add_option("--guidance", o->settings.guidance, "Classifier-free guidance scale (1: off)");
-        sub.add_option("--ensemble", o->settings.ensemble, "Ensemble size: seeds averaged in latent space");
-        sub.add_option("--seed", o->settings.seed, "Base seed (member k uses seed + k)")->capture_default_str();
-        sub.add_option("--eta", o->settings.eta, "DDIM eta (0: deterministic)")->capture_default_str();
-        sub.add_option("--threshold", o->settings.threshold, "Threshold on the probability (default: the model's)");
-        sub.add_option("--max-batch", o->settings.maxBatch, "Largest U-Net batch (0: no limit)");
+        addSamplerOptions(sub, o->settings, o->sampler);
         sub.add_option("--background", o->background, "Background threshold of the semantic map")
             ->capture_default_str();
-        sub.add_option("--device", o->sampler.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-        sub.add_option("--dtype", o->sampler.dtype, "fp32, bf16 or fp16")->capture_default_str();
-        sub.add_option("--threads", o->sampler.threads, "CPU threads (0: all cores)");
         sub.add_option("--out", o->out, "Binary mask PNG (several phrases: one file each, numbered)");
         sub.add_option("--soft", o->soft, "Soft mask PNG (probability x 255)");
         sub.add_option("--uncertainty", o->uncertainty, "Ensemble standard deviation PNG (x 255)");

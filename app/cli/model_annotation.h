@@ -1,15 +1,33 @@
 #pragma once
-// A sampler result as a dataset annotation: RLE, box, area, the mean probability inside
+// What the sampling sub-commands share: their options, and a sampler result as a dataset
+// annotation: RLE, box, area, the mean probability inside
 // the mask as score, and the provenance that reproduces it (model, settings, seed).
 #include "core/dataset.h"
 #include "inference/sampler.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
 
 namespace ld::cli {
+
+// The sampler's options, the same for every command that samples.
+inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions& o) {
+    sub.add_option("--steps", s.steps, "Denoising steps (0: the model's default)");
+    sub.add_option("--spacing", s.spacing, "Timestep spacing: trailing, leading or linspace")
+        ->check(CLI::IsMember({"trailing", "leading", "linspace"}));
+    sub.add_option("--guidance", s.guidance, "Classifier-free guidance scale (1: off)");
+    sub.add_option("--ensemble", s.ensemble, "Ensemble size: seeds averaged in latent space");
+    sub.add_option("--seed", s.seed, "Base seed (member k uses seed + k)")->capture_default_str();
+    sub.add_option("--eta", s.eta, "DDIM eta (0: deterministic)")->capture_default_str();
+    sub.add_option("--threshold", s.threshold, "Threshold on the probability (default: the model's per class)");
+    sub.add_option("--max-batch", s.maxBatch, "Largest U-Net batch (0: no limit)");
+    sub.add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    sub.add_option("--dtype", o.dtype, "fp32, bf16 or fp16")->capture_default_str();
+    sub.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+}
 
 inline nlohmann::json samplerSettingsJson(const SamplerSettings& s) {
     return {{"steps", s.steps}, {"spacing", s.spacing}, {"guidance", s.guidance}, {"ensemble", s.ensemble},
