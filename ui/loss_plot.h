@@ -1,0 +1,42 @@
+#pragma once
+// A live line chart for the training panel (QtCharts): named series appended point by
+// point, axes that follow the data, and optionally a smoothed companion series (an
+// exponential moving average, as TensorBoard draws it) next to the raw one.
+#include <QChartView>
+#include <QHash>
+
+class QLineSeries;
+class QValueAxis;
+
+namespace ld {
+
+class LossPlot : public QChartView {
+    Q_OBJECT
+public:
+    explicit LossPlot(const QString& title, const QString& yTitle, QWidget* parent = nullptr);
+
+    // Appends to `series` (created on first use). With smoothing > 0, also appends the
+    // EMA (weight `smoothing` on the past) to "<series> (smoothed)".
+    void append(const QString& series, double x, double y, double smoothing = 0);
+    void clear();
+    void setYRange(double lo, double hi);  // fixed (e.g. IoU in [0, 1]); otherwise follows the data
+
+    int seriesCount() const { return int(series_.size()); }
+    int pointCount(const QString& series) const;
+    double lastValue(const QString& series) const;
+    static QString smoothedName(const QString& series);
+
+private:
+    QLineSeries* seriesFor(const QString& name, bool smoothed);
+    void grow(double x, double y);
+
+    QValueAxis* x_;
+    QValueAxis* y_;
+    QHash<QString, QLineSeries*> series_;
+    QHash<QString, double> ema_;
+    bool fixedY_ = false;
+    bool empty_ = true;
+    double xMin_ = 0, xMax_ = 1, yMin_ = 0, yMax_ = 1;
+};
+
+}  // namespace ld
