@@ -11,6 +11,8 @@
 #include "ui/image_canvas.h"
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
+#include "ui/model_manager.h"
+#include "ui/model_registry.h"
 #include "ui/language.h"
 #include "ui/mask_image.h"
 #include "ui/progress_indicator.h"
@@ -19,6 +21,7 @@
 #include "ui/sampler_panel.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/task_progress.h"
+#include "ui/training_panel.h"
 #include "ui/trajectory_strip.h"
 
 #include <QAction>
@@ -254,6 +257,38 @@ void MainWindow::buildMenus() {
         languages->addAction(a);
         connect(a, &QAction::triggered, this, [this, code] { emit languageChangeRequested(code); });
     }
+
+    // Training panel and model manager: docks, hidden until asked for. Training runs on
+    // the panel's own thread; "make active" loads the model through the inference service.
+    auto* registry = new ModelRegistry(this);
+    auto* training = new TrainingPanel(registry);
+    training->setProjectProvider([this] { return TrainingPanel::ProjectSnapshot{doc_->project(), doc_->imagesDir()}; });
+    auto* trainingDock = new QDockWidget(tr("Training"), this);
+    trainingDock->setObjectName(QStringLiteral("trainingDock"));
+    trainingDock->setWidget(training);
+    addDockWidget(Qt::BottomDockWidgetArea, trainingDock);
+    trainingDock->hide();
+    auto* manager = new ModelManager(registry);
+    auto* managerDock = new QDockWidget(tr("Models"), this);
+    managerDock->setObjectName(QStringLiteral("modelManagerDock"));
+    managerDock->setWidget(manager);
+    addDockWidget(Qt::RightDockWidgetArea, managerDock);
+    managerDock->hide();
+    connect(training, &TrainingPanel::makeActiveRequested, this, [this](const QString& dir) { loadModel(dir); });
+    connect(training, &TrainingPanel::taskStarted, this, [this](TaskProgress* t) { progress_->track(t); });
+    connect(manager, &ModelManager::activateRequested, this, [this](const QString& dir) { loadModel(dir); });
+    connect(service_, &InferenceService::modelLoaded, training, [this, training] { training->setActiveModel(service_->modelDir()); });
+    QMenu* train = menuBar()->addMenu(tr("&Training"));
+    QAction* showTraining = trainingDock->toggleViewAction();
+    showTraining->setObjectName(QStringLiteral("trainingPanel"));
+    showTraining->setText(tr("&Training Panel"));
+    showTraining->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
+    train->addAction(showTraining);
+    QAction* showModels = managerDock->toggleViewAction();
+    showModels->setObjectName(QStringLiteral("modelManager"));
+    showModels->setText(tr("&Model Manager"));
+    showModels->setShortcut(QKeySequence(tr("Ctrl+Shift+M")));
+    train->addAction(showModels);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     add(help, "shortcuts", tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_F1), [this] {
@@ -928,6 +963,7 @@ void MainWindow::restoreSettings() {
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     sampler_->loadSettings();
+    if (auto* t = findChild<TrainingPanel*>()) t->loadSettings();
     for (const char* name : {"showAnnotations", "showFill", "showOutline", "showSoft", "showUncertainty"}) {
         const QString key = QStringLiteral("view/") + QString::fromLatin1(name);
         if (s.contains(key)) action(QString::fromLatin1(name))->setChecked(s.value(key).toBool());
@@ -942,6 +978,7 @@ void MainWindow::storeSettings() {
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
     sampler_->saveSettings();
+    if (auto* t = findChild<TrainingPanel*>()) t->saveSettings();
     for (const char* name : {"showAnnotations", "showFill", "showOutline", "showSoft", "showUncertainty"})
         s.setValue(QStringLiteral("view/") + QString::fromLatin1(name), action(QString::fromLatin1(name))->isChecked());
     s.setValue(QStringLiteral("view/opacity"), canvas_->fillOpacity());

@@ -347,6 +347,7 @@ void TrainingPanel::buildUi() {
         refreshSummary();
     });
     connect(dataPath_, &QLineEdit::editingFinished, this, &TrainingPanel::refreshSummary);
+    connect(valFraction_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::refreshSummary);
     connect(dataBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseDataset);
     connect(baseKind_, &QComboBox::currentIndexChanged, this, [this] {
         const BaseKind k = BaseKind(baseKind_->currentData().toInt());

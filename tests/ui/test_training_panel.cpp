@@ -110,7 +110,7 @@ private slots:
     void trainStopResumeRegisterSegment() {
         ModelRegistry reg;
         TrainingPanel panel(&reg);
-        panel.resize(1200, 800);
+        panel.resize(1400, 860);
         QSignalSpy summary(&panel, &TrainingPanel::summaryReady);
         panel.setDataset(TrainingPanel::DataKind::Coco, coco_);
         QTRY_VERIFY_WITH_TIMEOUT(summary.count() > 0, 20000);
@@ -161,6 +161,13 @@ private slots:
         QVERIFY(panel.resumeButton()->isEnabled());
         QCOMPARE(panel.lossPlot()->pointCount(panel.tr("loss")), int(stoppedAt));
 
+        // LABELDIFF_SCREENSHOT_DIR set: the panel mid-run (plots and previews live) for docs/.
+        const QString shots = qEnvironmentVariable("LABELDIFF_SCREENSHOT_DIR");
+        bool shot = false;
+        connect(&panel, &TrainingPanel::metricsReceived, this, [&](qint64 step) {
+            if (shots.isEmpty() || shot || step < 80 || !panel.isRunning()) return;
+            shot = panel.grab().save(shots + "/screenshot-training.png");
+        });
         QVERIFY(panel.resume());
         QVERIFY2(finished.wait(60000), failed.isEmpty() ? "not finished" : qPrintable(failed.first().first().toString()));
         tick.stop();
