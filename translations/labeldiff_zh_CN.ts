@@ -157,6 +157,17 @@
     </message>
 </context>
 <context>
+    <name>ld::LossPlot</name>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>%1 (smoothed)</source>
+        <translation>%1（平滑）</translation>
+    </message>
+</context>
+<context>
     <name>ld::MainWindow</name>
     <message>
         <source>Prompts</source>
@@ -668,6 +679,166 @@ Restore it?</source>
         <source>loading model…</source>
         <translation>正在加载模型…</translation>
     </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>&amp;Training</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Training Panel</source>
+        <translation>训练面板(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+T</source>
+        <translation>Ctrl+Shift+T</translation>
+    </message>
+    <message>
+        <source>&amp;Model Manager</source>
+        <translation>模型管理器(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+M</source>
+        <translation>Ctrl+Shift+M</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ModelManager</name>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Add a model directory from disk.</source>
+        <translation>从磁盘添加模型目录。</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Forget the model (nothing is deleted from disk).</source>
+        <translation>从列表中移除该模型（不会删除磁盘上的文件）。</translation>
+    </message>
+    <message>
+        <source>Set Default</source>
+        <translation>设为默认</translation>
+    </message>
+    <message>
+        <source>The model the training panel fine-tunes by default and the app loads first.</source>
+        <translation>训练面板默认微调、应用程序首先加载的模型。</translation>
+    </message>
+    <message>
+        <source>Make Active</source>
+        <translation>设为当前模型</translation>
+    </message>
+    <message>
+        <source>Label with this model from now on.</source>
+        <translation>从现在起用这个模型标注。</translation>
+    </message>
+    <message>
+        <source>Check Integrity</source>
+        <translation>检查完整性</translation>
+    </message>
+    <message>
+        <source>Open the model completely: every tensor loads and every shape matches; all problems are listed.</source>
+        <translation>完整打开模型：加载每个张量并核对每个形状；列出所有问题。</translation>
+    </message>
+    <message>
+        <source>Model directory</source>
+        <translation>模型目录</translation>
+    </message>
+    <message>
+        <source>Integrity check passed.</source>
+        <translation>完整性检查通过。</translation>
+    </message>
+    <message>
+        <source>Integrity check FAILED.</source>
+        <translation>完整性检查失败。</translation>
+    </message>
+    <message>
+        <source>%1 (default)</source>
+        <translation>%1（默认）</translation>
+    </message>
+    <message>
+        <source>No models yet: add a model directory.</source>
+        <translation>还没有模型：请添加一个模型目录。</translation>
+    </message>
+    <message>
+        <source>
+Checking…</source>
+        <translation>
+正在检查…</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ModelRegistry</name>
+    <message>
+        <source>base: %1</source>
+        <translation>基础：%1</translation>
+    </message>
+    <message>
+        <source>trained from scratch</source>
+        <translation>从头训练</translation>
+    </message>
+    <message>
+        <source>%1 steps</source>
+        <translation>%1 步</translation>
+    </message>
+    <message>
+        <source>objective: %1</source>
+        <translation>目标：%1</translation>
+    </message>
+    <message>
+        <source>val mIoU %1, tuned %2 (%3 images)</source>
+        <translation>验证 mIoU %1，调优后 %2（%3 张图像）</translation>
+    </message>
+    <message>
+        <source>The directory does not exist.</source>
+        <translation>该目录不存在。</translation>
+    </message>
+    <message>
+        <source>Size: %1 MB</source>
+        <translation>大小：%1 MB</translation>
+    </message>
+    <message>
+        <source>No model card: read as a bare diffusers folder.</source>
+        <translation>没有模型卡：按普通 diffusers 文件夹读取。</translation>
+    </message>
+    <message>
+        <source>Card error: %1</source>
+        <translation>模型卡错误：%1</translation>
+    </message>
+    <message>
+        <source>Components: %1</source>
+        <translation>组件：%1</translation>
+    </message>
+    <message>
+        <source>Classes: %1</source>
+        <translation>类别：%1</translation>
+    </message>
+    <message>
+        <source>(open vocabulary)</source>
+        <translation>（开放词汇）</translation>
+    </message>
+    <message>
+        <source>Provenance: %1</source>
+        <translation>来源：%1</translation>
+    </message>
+    <message>
+        <source>Validation: %1</source>
+        <translation>验证：%1</translation>
+    </message>
+    <message>
+        <source>OK: every tensor loaded and every shape matches (%1 components, %2 parameters).</source>
+        <translation>正常：所有张量均已加载，所有形状均匹配（%1 个组件，%2 个参数）。</translation>
+    </message>
 </context>
 <context>
     <name>ld::PhraseChips</name>
@@ -922,6 +1093,513 @@ Restore it?</source>
     <message>
         <source>Shortcut</source>
         <translation>快捷键</translation>
+    </message>
+</context>
+<context>
+    <name>ld::TrainingPanel</name>
+    <message>
+        <source>Comparison failed: %1</source>
+        <translation>比较失败：%1</translation>
+    </message>
+    <message>
+        <source>Current project (labelled images)</source>
+        <translation>当前项目（已标注图像）</translation>
+    </message>
+    <message>
+        <source>COCO instances file</source>
+        <translation>COCO 实例文件</translation>
+    </message>
+    <message>
+        <source>labelme folder</source>
+        <translation>labelme 文件夹</translation>
+    </message>
+    <message>
+        <source>Mask folder</source>
+        <translation>掩码文件夹</translation>
+    </message>
+    <message>
+        <source>Where the labelled images come from. The current project uses every image that has annotations (reviewed or not), exported to a temporary COCO file.</source>
+        <translation>已标注图像的来源。“当前项目”使用所有带标注的图像（无论是否已审核），并导出为临时 COCO 文件。</translation>
+    </message>
+    <message>
+        <source>dataset file or folder</source>
+        <translation>数据集文件或文件夹</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>No dataset read yet.</source>
+        <translation>尚未读取数据集。</translation>
+    </message>
+    <message>
+        <source>Share of the images held out for validation (a seeded split). Validation measures per-class IoU and tunes each class's threshold.</source>
+        <translation>留作验证的图像比例（按种子划分）。验证会计算每个类别的 IoU 并调整各类别的阈值。</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>Path:</source>
+        <translation>路径：</translation>
+    </message>
+    <message>
+        <source>Validation share:</source>
+        <translation>验证比例：</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Default model</source>
+        <translation>默认模型</translation>
+    </message>
+    <message>
+        <source>Model directory…</source>
+        <translation>模型目录…</translation>
+    </message>
+    <message>
+        <source>From scratch</source>
+        <translation>从头训练</translation>
+    </message>
+    <message>
+        <source>Fine-tune an existing model directory (the default one, or any other), or train a small self-contained model from scratch over the dataset's class names.</source>
+        <translation>微调已有的模型目录（默认模型或其他任意模型），或基于数据集的类别名称从头训练一个小型独立模型。</translation>
+    </message>
+    <message>
+        <source>model directory</source>
+        <translation>模型目录</translation>
+    </message>
+    <message>
+        <source>The trained model directory to write. Checkpoints go to &lt;output&gt;.checkpoints.</source>
+        <translation>要写入的训练后模型目录。检查点保存在 &lt;output&gt;.checkpoints。</translation>
+    </message>
+    <message>
+        <source>Load config…</source>
+        <translation>加载配置…</translation>
+    </message>
+    <message>
+        <source>Read advanced settings from a .train.json file (as labeldiff-cli train uses); they apply on top of the settings above.</source>
+        <translation>从 .train.json 文件（labeldiff-cli train 所用格式）读取高级设置；它们覆盖上面的设置。</translation>
+    </message>
+    <message>
+        <source>Base:</source>
+        <translation>基础：</translation>
+    </message>
+    <message>
+        <source>Directory:</source>
+        <translation>目录：</translation>
+    </message>
+    <message>
+        <source>Output:</source>
+        <translation>输出：</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>x₀ (sample) prediction</source>
+        <translation>x₀（样本）预测</translation>
+    </message>
+    <message>
+        <source>ε (noise) prediction</source>
+        <translation>ε（噪声）预测</translation>
+    </message>
+    <message>
+        <source>v prediction</source>
+        <translation>v 预测</translation>
+    </message>
+    <message>
+        <source>Rectified flow</source>
+        <translation>整流流</translation>
+    </message>
+    <message>
+        <source>Discriminative baseline</source>
+        <translation>判别式基线</translation>
+    </message>
+    <message>
+        <source>What the network learns to predict. x₀ (GenMask/DiGSeg) suits one-step masks; ε is classic DDPM (needs a schedule without zero terminal SNR); flow is rectified flow; discriminative is a plain one-pass baseline.</source>
+        <translation>网络学习预测的目标。x₀（GenMask/DiGSeg）适合一步生成掩码；ε 为经典 DDPM（需要非零终端信噪比的调度）；flow 为整流流；判别式为普通的单次前向基线。</translation>
+    </message>
+    <message>
+        <source>Long tail (GenMask)</source>
+        <translation>长尾（GenMask）</translation>
+    </message>
+    <message>
+        <source>Uniform</source>
+        <translation>均匀</translation>
+    </message>
+    <message>
+        <source>Logit-normal (SD3)</source>
+        <translation>Logit 正态（SD3）</translation>
+    </message>
+    <message>
+        <source>How training noise levels are drawn. Long tail favours extreme noise, where one-step mask generation starts; uniform draws every level alike.</source>
+        <translation>训练噪声水平的采样方式。长尾偏向极强噪声（一步生成掩码的起点）；均匀则对所有水平一视同仁。</translation>
+    </message>
+    <message>
+        <source>Gaussian</source>
+        <translation>高斯</translation>
+    </message>
+    <message>
+        <source>Multi-resolution annealed (DiGSeg)</source>
+        <translation>多分辨率退火（DiGSeg）</translation>
+    </message>
+    <message>
+        <source>The noise added to mask latents: plain Gaussian, or DiGSeg's multi-resolution noise (coarse blobs as well as pixels), annealed with the timestep.</source>
+        <translation>加到掩码潜变量上的噪声：普通高斯噪声，或 DiGSeg 的多分辨率噪声（既有粗块也有像素级），随时间步退火。</translation>
+    </message>
+    <message>
+        <source>Condition dropout: the share of samples whose phrase is replaced by the learned null embedding, so that classifier-free guidance works at sampling time.</source>
+        <translation>条件丢弃：短语被替换为学习到的空嵌入的样本比例，使采样时可以使用无分类器引导。</translation>
+    </message>
+    <message>
+        <source>Peak AdamW learning rate, after a linear warm-up, decaying by a cosine to 5 %. Lower it (1e-4 … 1e-5) when fine-tuning a large pretrained model.</source>
+        <translation>AdamW 峰值学习率：线性预热后按余弦衰减到 5 %。微调大型预训练模型时请调低（1e-4 … 1e-5）。</translation>
+    </message>
+    <message>
+        <source>Optimizer steps in total (a resumed run continues up to this number).</source>
+        <translation>优化器总步数（恢复的训练会继续到这个步数）。</translation>
+    </message>
+    <message>
+        <source>(image, phrase, mask) samples per step. Larger batches are smoother but need more memory.</source>
+        <translation>每步的（图像、短语、掩码）样本数。批次越大越平稳，但需要更多内存。</translation>
+    </message>
+    <message>
+        <source>Image side (pixels) of a model trained from scratch; a fine-tuned model keeps its base's resolution.</source>
+        <translation>从头训练的模型的图像边长（像素）；微调的模型保持其基础模型的分辨率。</translation>
+    </message>
+    <message>
+        <source>Regular expressions over parameter names, separated by spaces: matching parameters stay fixed (e.g. ^image_encoder\. keeps the image encoder).</source>
+        <translation>以空格分隔的参数名正则表达式：匹配的参数保持不变（例如 ^image_encoder\. 冻结图像编码器）。</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA GPU</source>
+        <translation>CUDA GPU</translation>
+    </message>
+    <message>
+        <source>Where the training runs; automatic takes a CUDA GPU when there is one.</source>
+        <translation>训练运行的位置；自动模式在有 CUDA GPU 时使用它。</translation>
+    </message>
+    <message>
+        <source>Validate (IoU per class, mIoU) every this many steps; 0: only at the end.</source>
+        <translation>每隔这么多步验证一次（各类别 IoU、mIoU）；0：仅在结束时。</translation>
+    </message>
+    <message>
+        <source>Write a checkpoint (a complete model directory) every this many steps; Stop always writes one.</source>
+        <translation>每隔这么多步写入一个检查点（完整的模型目录）；停止时总会写入一个。</translation>
+    </message>
+    <message>
+        <source>Objective:</source>
+        <translation>目标：</translation>
+    </message>
+    <message>
+        <source>Timestep sampling:</source>
+        <translation>时间步采样：</translation>
+    </message>
+    <message>
+        <source>Noise:</source>
+        <translation>噪声：</translation>
+    </message>
+    <message>
+        <source>p_drop:</source>
+        <translation>p_drop：</translation>
+    </message>
+    <message>
+        <source>Learning rate:</source>
+        <translation>学习率：</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Batch:</source>
+        <translation>批次：</translation>
+    </message>
+    <message>
+        <source>Resolution:</source>
+        <translation>分辨率：</translation>
+    </message>
+    <message>
+        <source>Freeze:</source>
+        <translation>冻结：</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Validate every:</source>
+        <translation>验证间隔：</translation>
+    </message>
+    <message>
+        <source>Checkpoint every:</source>
+        <translation>检查点间隔：</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop after the current step; a checkpoint is written and Resume continues from it.</source>
+        <translation>在当前步之后停止；会写入检查点，“恢复”将从它继续。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Continue from the last checkpoint, exactly as an uninterrupted run would.</source>
+        <translation>从最后一个检查点继续，结果与不中断的训练完全相同。</translation>
+    </message>
+    <message>
+        <source>step %v / %m</source>
+        <translation>第 %v / %m 步</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Validation IoU</source>
+        <translation>验证 IoU</translation>
+    </message>
+    <message>
+        <source>IoU</source>
+        <translation>IoU</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>lr</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Validation images (ground truth | prediction)</source>
+        <translation>验证图像（真值 | 预测）</translation>
+    </message>
+    <message>
+        <source>Shown after each checkpoint.</source>
+        <translation>每个检查点之后显示。</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Tuned τ</source>
+        <translation>调优后的 τ</translation>
+    </message>
+    <message>
+        <source>Register model</source>
+        <translation>注册模型</translation>
+    </message>
+    <message>
+        <source>Add the trained model to the model manager's list.</source>
+        <translation>将训练好的模型加入模型管理器的列表。</translation>
+    </message>
+    <message>
+        <source>Make active</source>
+        <translation>设为当前模型</translation>
+    </message>
+    <message>
+        <source>Register the trained model and label with it from now on.</source>
+        <translation>注册训练好的模型，并从现在起用它标注。</translation>
+    </message>
+    <message>
+        <source>Compare old vs new</source>
+        <translation>比较新旧模型</translation>
+    </message>
+    <message>
+        <source>Score the base model and the trained one on the validation split (IoU per class), on the training thread.</source>
+        <translation>在训练线程中，于验证集上评估基础模型和训练后的模型（各类别 IoU）。</translation>
+    </message>
+    <message>
+        <source>Old IoU</source>
+        <translation>旧 IoU</translation>
+    </message>
+    <message>
+        <source>New IoU</source>
+        <translation>新 IoU</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>No project is open.</source>
+        <translation>没有打开的项目。</translation>
+    </message>
+    <message>
+        <source>The project has no labelled images yet.</source>
+        <translation>项目中还没有已标注的图像。</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>正在读取…</translation>
+    </message>
+    <message>
+        <source>Split: about %1 % of the images for validation.</source>
+        <translation>划分：约 %1 % 的图像用于验证。</translation>
+    </message>
+    <message>
+        <source>Choose a dataset first.</source>
+        <translation>请先选择数据集。</translation>
+    </message>
+    <message>
+        <source>Choose an output directory first.</source>
+        <translation>请先选择输出目录。</translation>
+    </message>
+    <message>
+        <source>Choose a base model first (or train from scratch).</source>
+        <translation>请先选择基础模型（或从头训练）。</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Resuming from %1…</source>
+        <translation>正在从 %1 恢复…</translation>
+    </message>
+    <message>
+        <source>Stopping: writing a checkpoint…</source>
+        <translation>正在停止：写入检查点…</translation>
+    </message>
+    <message>
+        <source>Training on %1 images, validating on %2, %3 classes, %4 trainable parameters, %5.</source>
+        <translation>在 %1 张图像上训练，在 %2 张上验证，%3 个类别，%4 个可训练参数，%5。</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>%1 s/step, ETA %2</source>
+        <translation>%1 秒/步，预计剩余 %2</translation>
+    </message>
+    <message>
+        <source>step %1 / %2, loss %3</source>
+        <translation>第 %1 / %2 步，损失 %3</translation>
+    </message>
+    <message>
+        <source>mIoU</source>
+        <translation>mIoU</translation>
+    </message>
+    <message>
+        <source>%1 — IoU %2</source>
+        <translation>%1 — IoU %2</translation>
+    </message>
+    <message>
+        <source>Stopped at step %1; checkpoint %2. Resume continues from it.</source>
+        <translation>已在第 %1 步停止；检查点 %2。“恢复”将从它继续。</translation>
+    </message>
+    <message>
+        <source>Training stopped at step %1</source>
+        <translation>训练已在第 %1 步停止</translation>
+    </message>
+    <message>
+        <source>Done: %1 (mIoU %2).</source>
+        <translation>完成：%1（mIoU %2）。</translation>
+    </message>
+    <message>
+        <source>Training finished</source>
+        <translation>训练完成</translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation>训练失败：%1</translation>
+    </message>
+    <message>
+        <source>Training failed</source>
+        <translation>训练失败</translation>
+    </message>
+    <message>
+        <source>Registered %1.</source>
+        <translation>已注册 %1。</translation>
+    </message>
+    <message>
+        <source>Comparing %1 with %2 on the validation split…</source>
+        <translation>正在验证集上比较 %1 与 %2…</translation>
+    </message>
+    <message>
+        <source>Validation mIoU: %1 → %2.</source>
+        <translation>验证 mIoU：%1 → %2。</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Dataset folder</source>
+        <translation>数据集文件夹</translation>
+    </message>
+    <message>
+        <source>Base model directory</source>
+        <translation>基础模型目录</translation>
+    </message>
+    <message>
+        <source>Trained model directory</source>
+        <translation>训练后模型目录</translation>
+    </message>
+    <message>
+        <source>Training config</source>
+        <translation>训练配置</translation>
+    </message>
+    <message>
+        <source>Training config (*.json)</source>
+        <translation>训练配置 (*.json)</translation>
+    </message>
+    <message>
+        <source>Cannot read %1.</source>
+        <translation>无法读取 %1。</translation>
+    </message>
+    <message>
+        <source>%1 is not a JSON object.</source>
+        <translation>%1 不是 JSON 对象。</translation>
+    </message>
+    <message>
+        <source>Advanced settings from %1 apply on top of the panel's.</source>
+        <translation>来自 %1 的高级设置将覆盖面板上的设置。</translation>
     </message>
 </context>
 <context>
