@@ -407,7 +407,8 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         return dir;
     };
 
-    auto validate = [&](const std::vector<size_t>& subset) {
+    // Scores the EMA weights, keeps the figures for the card's provenance and reports them.
+    auto validate = [&](const std::vector<size_t>& subset, int64_t atStep) {
         std::vector<torch::Tensor> backup;
         swapEma(backup);
         EvalResult r;
@@ -421,6 +422,14 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             throw;
         }
         restoreRaw(backup);
+        lastValidation = r.toJson();
+        TrainProgress p;
+        p.event = "validation";
+        p.step = atStep;
+        p.steps = cfg.steps;
+        p.elapsed = elapsed();
+        p.metrics = lastValidation;
+        report(p);
         return r;
     };
 
@@ -566,16 +575,8 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         }
         const bool stopping = stopAfter > 0 && step >= stopAfter;
         if (cfg.validateEvery > 0 && step % cfg.validateEvery == 0 && step < cfg.steps && !valSubset.empty()) {
-            EvalResult r = validate(valSubset);
-            lastValidation = r.toJson();
+            EvalResult r = validate(valSubset, step);
             for (const auto& cs : r.classes) card.classThresholds[cs.name] = cs.tunedThreshold;
-            TrainProgress p;
-            p.event = "validation";
-            p.step = step;
-            p.steps = cfg.steps;
-            p.elapsed = elapsed();
-            p.metrics = lastValidation;
-            report(p);
             windowStart = std::chrono::steady_clock::now();
         }
         if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || stopping) {
@@ -611,16 +612,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
     // The final model: EMA weights, thresholds tuned on the whole validation set.
     std::vector<torch::Tensor> backup;
     if (cfg.finalValidation && !valIdx.empty()) {
-        EvalResult r = validate(valIdx);
-        lastValidation = r.toJson();
-        card.classThresholds = r.tunedThresholds();
-        TrainProgress p;
-        p.event = "validation";
-        p.step = step;
-        p.steps = cfg.steps;
-        p.elapsed = elapsed();
-        p.metrics = lastValidation;
-        report(p);
+        card.classThresholds = validate(valIdx, step).tunedThresholds();
     }
     ModelCard c = card;
     c.training = provenance(step);
