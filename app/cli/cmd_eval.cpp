@@ -3,6 +3,7 @@
 // images without the class included), the absent-class accuracy, throughput and, last,
 // the line miou=<value>.
 #include "command.h"
+#include "model_option.h"
 
 #include "core/error.h"
 #include "inference/device.h"
@@ -25,7 +26,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
         uint64_t seed = 0;
     };
     auto a = std::make_shared<Args>();
-    sub.add_option("--model", a->model, "Model directory")->required();
+    ld::cli::addModelOption(sub, a->model);
     sub.add_option("--data", a->data, "Labelled dataset (file or folder)")->required();
     sub.add_option("--images", a->images, "Image folder (default: the format's own)");
     sub.add_option("--format", a->format, "Dataset format (default coco)");
@@ -39,6 +40,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     sub.add_option("--threads", a->threads, "CPU threads (default: all cores)");
     sub.add_option("--json", a->json, "Also write the figures as JSON to this file");
     return [a]() {
+        a->model = ld::cli::modelOrDefault(a->model);
         const ld::ComputeTarget target = ld::selectCompute({a->device, "fp32", a->threads});
         ld::ModelDirectoryOptions mo;
         mo.device = target.device;

@@ -3,6 +3,7 @@
 // COCO file plus overlay images. Non-destructive: an existing annotation of an
 // (image, category) pair is kept and that pair is not re-labelled.
 #include "command.h"
+#include "model_option.h"
 #include "model_annotation.h"
 
 #include "core/dataset_format.h"
@@ -107,13 +108,16 @@ const CommandRegistrar registrar{Command{
     "label", "Batch-label a folder or dataset with a model; write COCO and overlay images",
     [](CLI::App& sub) -> std::function<int()> {
         auto o = std::make_shared<LabelOptions>();
-        sub.add_option("--model", o->model, "Model directory")->required();
+        addModelOption(sub, o->model);
         sub.add_option("--images", o->input, "Image folder, or a dataset file/folder to continue")->required();
         sub.add_option("--out", o->out, "Output folder (instances.json, overlays/)")->capture_default_str();
         sub.add_option("--prompt", o->prompts, "Phrases to label (default: the model's classes)");
         addSamplerOptions(sub, o->settings, o->sampler);
         sub.add_option("--max-images", o->maxImages, "Label only the first N images");
-        return [o] { return run(*o); };
+        return [o] {
+            o->model = modelOrDefault(o->model);
+            return run(*o);
+        };
     }}};
 
 }  // namespace

@@ -2,6 +2,7 @@
 // noun phrases of a caption) denoised into a mask at the original image size, with the
 // soft mask, the ensemble's uncertainty, the trajectory and a COCO file on request.
 #include "command.h"
+#include "model_option.h"
 #include "model_annotation.h"
 
 #include "core/dataset_format.h"
@@ -115,6 +116,7 @@ int run(const SegmentOptions& o) {
                             {"area", area(r.mask)},
                             {"fraction", double(area(r.mask)) / double(rgb.total())},
                             {"settings", samplerSettingsJson(r.settings)},
+                            {"model", o.model},
                             {"device", sampler->deviceName()},
                             {"timings", timingsJson(r.timings)}};
         std::cout << line.dump() << std::endl;
@@ -140,7 +142,7 @@ const CommandRegistrar registrar{Command{
     "segment", "Segment an image by text prompt with a label-diffusion model; one JSON line per phrase",
     [](CLI::App& sub) -> std::function<int()> {
         auto o = std::make_shared<SegmentOptions>();
-        sub.add_option("--model", o->model, "Model directory")->required();
+        addModelOption(sub, o->model);
         sub.add_option("--image", o->image, "Input image")->required();
         sub.add_option("--prompt", o->prompts, "A phrase to segment (repeatable)");
         sub.add_option("--caption", o->captions, "A caption whose noun phrases are segmented one by one (repeatable)");
@@ -153,7 +155,10 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--semantic", o->semantic, "Label map PNG: 0 background, k the k-th phrase");
         sub.add_option("--trajectory", o->trajectory, "Folder for one PNG per step (predicted x0 as a soft mask)");
         sub.add_option("--coco", o->coco, "COCO instances JSON with one category per phrase");
-        return [o] { return run(*o); };
+        return [o] {
+            o->model = modelOrDefault(o->model);
+            return run(*o);
+        };
     }}};
 
 }  // namespace

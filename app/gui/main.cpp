@@ -1,3 +1,5 @@
+#include "core/default_model.h"
+#include "core/error.h"
 #include "ui/language.h"
 #include "ui/main_window.h"
 #include "ui/sampler_panel.h"
@@ -34,6 +36,14 @@ int main(int argc, char** argv) {
     window->show();
     if (parser.isSet(model)) window->loadModel(QDir(parser.value(model)).absolutePath());
     else if (!window->samplerPanel()->modelDir().isEmpty()) window->loadModel(window->samplerPanel()->modelDir());
+    else {
+        // A first start: the default model that ships with the package, so that typing a
+        // phrase works at once. Without one the user loads a model from the sampler panel.
+        try {
+            window->loadModel(QString::fromStdString(ld::defaultModelDirectory().string()));
+        } catch (const ld::Error&) {
+        }
+    }
     // After the event loop starts, so that the recovery question appears over the window.
     QTimer::singleShot(0, window, [&parser, window] {
         window->offerRecovery();

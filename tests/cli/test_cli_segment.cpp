@@ -91,6 +91,33 @@ private slots:
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }
 
+    // Without --model: $LABELDIFF_MODEL when set (and refused by name when it is no model),
+    // else the default model of the source tree or of the installed package.
+    void modelDefaults_data() {
+        QTest::addColumn<QString>("env");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("expected");  // in the JSON line's model, or in the error
+        QTest::newRow("environment") << "@model" << 0 << "@model";
+        QTest::newRow("environment not a model") << "/nonexistent-model" << 1 << "/nonexistent-model: $LABELDIFF_MODEL";
+        QTest::newRow("shipped default") << "" << 0 << "facade-small";
+    }
+    void modelDefaults() {
+        QFETCH(QString, env);
+        QFETCH(int, exitCode);
+        QFETCH(QString, expected);
+        env.replace("@model", model_);
+        expected.replace("@model", model_);
+        const auto r = ld::test::runCli({"segment", "--image", image_, "--prompt", "circle", "--steps", "1",
+                                         "--threads", "1"}, 300000, {{"LABELDIFF_MODEL", env}});
+        QCOMPARE(r.exitCode, exitCode);
+        if (exitCode == 0) {
+            const QJsonObject line = QJsonDocument::fromJson(r.out.toUtf8()).object();
+            QVERIFY2(line["model"].toString().contains(expected), qPrintable(r.out));
+        } else {
+            QVERIFY2(r.err.contains(expected), qPrintable(r.err));
+        }
+    }
+
     void corruptModelIsNamed() {
         QTemporaryDir broken;
         const QString path = QString::fromStdString(ld::test::writeTinyModel(broken.filePath("m").toStdString()));

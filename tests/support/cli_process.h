@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real labeldiff-cli binary for CLI tests.
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -11,8 +12,16 @@ struct CliRun {
     QString out, err;
 };
 
-inline CliRun runCli(const QStringList& args, int timeoutMs = 300000) {
+// `env` is added to (or, for an empty value, removed from) the test's own environment.
+inline CliRun runCli(const QStringList& args, int timeoutMs = 300000,
+                     const QList<QPair<QString, QString>>& env = {}) {
     QProcess p;
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    for (const auto& [name, value] : env) {
+        if (value.isEmpty()) e.remove(name);
+        else e.insert(name, value);
+    }
+    p.setProcessEnvironment(e);
     p.start(QStringLiteral(LABELDIFF_CLI), args);
     CliRun r;
     if (!p.waitForFinished(timeoutMs)) {
