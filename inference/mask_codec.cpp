@@ -10,53 +10,6 @@ namespace ld {
 namespace nn = torch::nn;
 namespace F = torch::nn::functional;
 
-std::string maskCodecKindName(MaskCodecKind kind) {
-    switch (kind) {
-        case MaskCodecKind::Downsample: return "downsample";
-        case MaskCodecKind::Autoencoder: return "autoencoder";
-        case MaskCodecKind::Linear: return "linear";
-    }
-    return "downsample";
-}
-
-MaskCodecKind parseMaskCodecKind(const std::string& name) {
-    if (name == "downsample") return MaskCodecKind::Downsample;
-    if (name == "autoencoder") return MaskCodecKind::Autoencoder;
-    if (name == "linear") return MaskCodecKind::Linear;
-    throw Error("mask codec '" + name + "'", "unknown type; expected downsample, autoencoder or linear");
-}
-
-MaskCodecSpec MaskCodecSpec::fromJson(const nlohmann::json& j, const std::string& subject) {
-    MaskCodecSpec s;
-    if (j.is_string()) {
-        s.kind = parseMaskCodecKind(j.get<std::string>());
-        return s;
-    }
-    if (!j.is_object()) throw Error(subject, "'mask_codec' must be an object or a type name");
-    if (j.contains("type")) {
-        if (!j["type"].is_string()) throw Error(subject, "'mask_codec.type' must be a string");
-        try {
-            s.kind = parseMaskCodecKind(j["type"].get<std::string>());
-        } catch (const Error& e) {
-            throw Error(subject, e.what());
-        }
-    }
-    auto readInt = [&](const char* key, int& out) {
-        if (!j.contains(key)) return;
-        if (!j[key].is_number_integer() || j[key].get<int64_t>() < 1 || j[key].get<int64_t>() > 4096)
-            throw Error(subject, std::string("'mask_codec.") + key + "' must be an integer in 1..4096");
-        out = j[key].get<int>();
-    };
-    readInt("latent_channels", s.latentChannels);
-    readInt("downscale_factor", s.factor);
-    return s;
-}
-
-nlohmann::json MaskCodecSpec::toJson() const {
-    return nlohmann::json{
-        {"type", maskCodecKindName(kind)}, {"latent_channels", latentChannels}, {"downscale_factor", factor}};
-}
-
 // ---- checks ---------------------------------------------------------------------------
 
 void MaskCodec::checkMasks(const torch::Tensor& masks) const {

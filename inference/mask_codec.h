@@ -7,6 +7,7 @@
 //   linear      — a learned per-cell linear projection between a factor×factor block of
 //                 mask pixels and the latent channels (GenMask).
 #include "core/mask.h"
+#include "inference/mask_codec_spec.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
@@ -20,21 +21,6 @@
 namespace ld {
 
 class TinyAutoencoder;
-
-enum class MaskCodecKind { Downsample, Autoencoder, Linear };
-
-std::string maskCodecKindName(MaskCodecKind kind);        // "downsample", "autoencoder", "linear"
-MaskCodecKind parseMaskCodecKind(const std::string& name);  // ld::Error for an unknown name
-
-// What a model card says about its codec.
-struct MaskCodecSpec {
-    MaskCodecKind kind = MaskCodecKind::Downsample;
-    int latentChannels = 4;
-    int factor = 8;
-    // JSON: {"type": "downsample", "latent_channels": 4, "downscale_factor": 8}
-    static MaskCodecSpec fromJson(const nlohmann::json& j, const std::string& subject);
-    nlohmann::json toJson() const;
-};
 
 class MaskCodec {
 public:

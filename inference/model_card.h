@@ -4,7 +4,7 @@
 // settings the model was tuned for. Reading tolerates keys it does not know (newer
 // writers, hand-written notes); a known key with a wrong type or value is an ld::Error
 // naming the file and the key.
-#include "inference/mask_codec.h"
+#include "inference/mask_codec_spec.h"
 
 #include <nlohmann/json.hpp>
 

@@ -76,6 +76,12 @@ UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
     c.attentionHeads.clear();
     for (int ch : s.blockOutChannels) c.attentionHeads.push_back(std::max(1, ch / std::max(1, s.attentionHeadDim)));
     c.normNumGroups = s.normGroups;
+    if (s.pooledPhrase) {
+        // ld::runDenoiser passes the pooled phrase and six constant size ids.
+        c.additionEmbedType = "text_time";
+        c.additionTimeEmbedDim = 4;
+        c.projectionClassEmbeddingsInputDim = textWidth + 6 * c.additionTimeEmbedDim;
+    }
     c.validate("model spec");
     return c;
 }
@@ -104,6 +110,7 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.textHidden = j.value("text_hidden", s.textHidden);
         s.textLayers = j.value("text_layers", s.textLayers);
         s.textHeads = j.value("text_heads", s.textHeads);
+        s.pooledPhrase = j.value("pooled_phrase", s.pooledPhrase);
         if (j.contains("prediction_type")) s.prediction = parsePredictionType(j.at("prediction_type").get<std::string>());
         s.scheduler = j.value("scheduler", s.scheduler);
         if (j.contains("defaults")) {
@@ -142,6 +149,7 @@ json FromScratchSpec::toJson() const {
                 {"text_hidden", textHidden},
                 {"text_layers", textLayers},
                 {"text_heads", textHeads},
+                {"pooled_phrase", pooledPhrase},
                 {"prediction_type", predictionTypeName(prediction)},
                 {"scheduler", scheduler},
                 {"defaults",

@@ -35,6 +35,10 @@ struct FromScratchSpec {
     int textHidden = 64;
     int textLayers = 2;
     int textHeads = 4;
+    // Also feed the mean-pooled phrase into the timestep embedding (SDXL's "text_time"
+    // path), which scales every residual block by the phrase; cross-attention alone lets a
+    // from-scratch model ignore the phrase for hundreds of steps.
+    bool pooledPhrase = false;
     PredictionType prediction = PredictionType::Sample;
     nlohmann::json scheduler = nlohmann::json::object();  // noise schedule overrides
     SamplingDefaults defaults{1, "trailing", 1.0, 1, 0.5};

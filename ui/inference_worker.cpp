@@ -1,9 +1,7 @@
-// The model card header pulls in LibTorch, whose members are named `slots`: include it
-// before any Qt header defines that keyword as a macro.
-#include "inference/model_card.h"
+#include "ui/inference_worker.h"
 
 #include "core/image.h"
-#include "ui/inference_worker.h"
+#include "inference/model_card.h"
 #include "ui/mask_image.h"
 
 #include <QFileInfo>

@@ -4,10 +4,11 @@
 
 #include "core/dataset_format.h"
 #include "core/dataset_summary.h"
+#include "core/default_model.h"
+#include "core/error.h"
 #include "ui/loss_plot.h"
 #include "ui/model_registry.h"
 #include "ui/task_progress.h"
-#include "ui/training_worker.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -401,7 +402,14 @@ QString TrainingPanel::summaryText() const { return summary_; }
 QString TrainingPanel::baseModelDir() const {
     switch (BaseKind(baseKind_->currentData().toInt())) {
     case BaseKind::Default:
-        return registry_ && !registry_->defaultModel().isEmpty() ? registry_->defaultModel() : activeModel_;
+        if (registry_ && !registry_->defaultModel().isEmpty()) return registry_->defaultModel();
+        if (!activeModel_.isEmpty()) return activeModel_;
+        // Nothing chosen yet: the model that ships with the application.
+        try {
+            return QString::fromStdString(defaultModelDirectory().string());
+        } catch (const Error&) {
+            return QString();
+        }
     case BaseKind::Directory: return basePath_->text().trimmed();
     case BaseKind::Scratch: return QString();
     }

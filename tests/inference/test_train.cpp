@@ -1,13 +1,18 @@
 // The trainer end to end at a tiny size: an overfit run on a handful of synthetic scenes
 // drives the loss down and the IoU up; an interrupted-and-resumed run gives exactly the
 // loss curve and weights of an uninterrupted one; every objective trains and writes a
-// model directory that opens; freeze patterns hold parameters fixed.
+// model directory that opens; fine-tuning the shipped model leaves it intact; freeze
+// patterns hold parameters fixed.
+#include "core/atomic_file.h"
 #include "core/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "inference/model_directory.h"
 #include "inference/safetensors.h"
 #include "inference/trainer.h"
 #include "inference/training_eval.h"
+#include "inference/unet.h"
+
+#include "support/tiny_training.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -35,20 +40,7 @@ json tinyConfig(const std::string& root, const std::string& coco) {
     return json{{"output", root + "/model"},
                 {"checkpoint_dir", root + "/checkpoints"},
                 {"seed", 3},
-                {"model",
-                 {{"resolution", 32},
-                  {"latent_factor", 4},
-                  {"image_latent_channels", 4},
-                  {"stem_hidden", 16},
-                  {"stem_layers", 1},
-                  {"block_out_channels", {16, 32}},
-                  {"attention", {true, true}},
-                  {"attention_head_dim", 8},
-                  {"norm_groups", 4},
-                  {"text_hidden", 16},
-                  {"text_layers", 1},
-                  {"text_heads", 2},
-                  {"scheduler", {{"rescale_betas_zero_snr", true}}}}},
+                {"model", ld::test::tinyTrainingModel()},
                 {"data",
                  {{"train", coco},
                   {"val", coco},
@@ -145,14 +137,17 @@ private slots:
     void everyObjectiveTrains_data() {
         QTest::addColumn<QString>("objective");
         QTest::addColumn<QString>("noise");
-        QTest::newRow("epsilon, uniform") << "epsilon" << "gaussian";
-        QTest::newRow("v, annealed multires") << "v_prediction" << "multires_annealed";
-        QTest::newRow("flow") << "flow" << "gaussian";
-        QTest::newRow("discriminative") << "discriminative" << "gaussian";
+        QTest::addColumn<bool>("pooledPhrase");
+        QTest::newRow("epsilon, uniform") << "epsilon" << "gaussian" << false;
+        QTest::newRow("v, annealed multires") << "v_prediction" << "multires_annealed" << false;
+        QTest::newRow("v, pooled phrase") << "v_prediction" << "gaussian" << true;
+        QTest::newRow("flow") << "flow" << "gaussian" << false;
+        QTest::newRow("discriminative") << "discriminative" << "gaussian" << false;
     }
     void everyObjectiveTrains() {
         QFETCH(QString, objective);
         QFETCH(QString, noise);
+        QFETCH(bool, pooledPhrase);
         QTemporaryDir tmp;
         const std::string root = tmp.path().toStdString();
         const std::string coco = writeScenes(root + "/data", 2, 64);
@@ -162,6 +157,7 @@ private slots:
         j["objective"] = {{"type", objective.toStdString()}, {"noise", noise.toStdString()}, {"timesteps", "uniform"}};
         // Zero terminal SNR cannot be sampled with ε-prediction.
         if (objective == "epsilon") j["model"]["scheduler"] = json::object();
+        j["model"]["pooled_phrase"] = pooledPhrase;
         j["data"]["val_max_images"] = 1;
         TrainConfig cfg = TrainConfig::fromJson(j, "", "test");
         TrainResult r = Trainer(cfg).run();
@@ -170,7 +166,50 @@ private slots:
         auto model = ModelDirectory::open(cfg.output);
         QCOMPARE(isDiscriminativeModel(*model), objective == "discriminative");
         if (objective == "flow") QCOMPARE(model->card().scheduler, std::string("flow"));
+        // The written U-Net takes the pooled phrase, and validation sampled through it.
+        QCOMPARE(model->unet->config().additionEmbedType, std::string(pooledPhrase ? "text_time" : ""));
         QVERIFY(r.validation.contains("miou"));
+    }
+
+    // The panel's "fine-tune the default model" path: the shipped model is the starting
+    // point, its folder is left as it was, and the result is a complete model that differs
+    // only where training was allowed to change it.
+    void fineTunesTheDefaultModel() {
+        const fs::path shipped = fs::path(LABELDIFF_SOURCE_DIR) / "resources/models/facade-small";
+        QTemporaryDir tmp;
+        const std::string root = tmp.path().toStdString();
+        const std::string base = root + "/base";
+        fs::copy(shipped, base, fs::copy_options::recursive);
+        const std::string coco = writeScenes(root + "/data", 2, 96);
+        json j = tinyConfig(root, coco);
+        j.erase("model");
+        j["base_model"] = base;
+        j["steps"] = 2;
+        j["batch"] = 2;
+        j["freeze"] = {"^text_encoder\\."};
+        j["data"]["val_max_images"] = 1;
+        TrainConfig cfg = TrainConfig::fromJson(j, "", "test");
+        TrainResult r = Trainer(cfg).run();
+        QCOMPARE(int(r.losses.size()), 2);
+        for (double l : r.losses) QVERIFY(std::isfinite(l));
+        QVERIFY(r.validation.contains("miou"));
+
+        for (const auto& e : fs::recursive_directory_iterator(shipped)) {
+            if (!e.is_regular_file()) continue;
+            const fs::path copy = fs::path(base) / fs::relative(e.path(), shipped);
+            QVERIFY2(fs::exists(copy), copy.c_str());
+            QVERIFY2(readFile(copy.string()) == readFile(e.path().string()), copy.c_str());
+        }
+        auto tuned = ModelDirectory::open(cfg.output);
+        QCOMPARE(tuned->card().training.value("base_model", std::string()), base);
+        QCOMPARE(tuned->card().resolution, ModelDirectory::open(base)->card().resolution);
+        const std::string unet = "/unet/diffusion_pytorch_model.safetensors";
+        auto before = loadSafetensors(base + unet), after = loadSafetensors(cfg.output + unet);
+        QCOMPARE(after.size(), before.size());
+        QVERIFY(!torch::equal(before.at("conv_in.weight"), after.at("conv_in.weight")));
+        auto textBefore = loadSafetensors(base + "/text_encoder/model.safetensors");
+        auto textAfter = loadSafetensors(cfg.output + "/text_encoder/model.safetensors");
+        for (const auto& [k, v] : textBefore) QVERIFY2(torch::equal(v, textAfter.at(k)), k.c_str());
     }
 
     void freezePatternsHold() {

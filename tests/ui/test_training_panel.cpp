@@ -4,11 +4,13 @@
 // thresholds and validation previews are shown, the model is registered, made active
 // through the inference service and segments an image, and the old-vs-new comparison
 // fills its table. Also: the current project's labelled images export to a COCO file
-// with a summary, and each setting has a tooltip.
+// with a summary, each setting has a tooltip, and "Default model" fine-tunes the shipped one.
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
 #include "ui/training_worker.h"
 
+#include "core/atomic_file.h"
 #include "core/dataset_format.h"
+#include "core/default_model.h"
 #include "core/synthetic_scene.h"
 #include "ui/inference_service.h"
 #include "ui/loss_plot.h"
@@ -16,9 +18,12 @@
 #include "ui/task_progress.h"
 #include "ui/training_panel.h"
 
+#include "support/tiny_training.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -35,20 +40,7 @@ using json = nlohmann::json;
 namespace {
 json tinyOverrides() {
     return json{{"seed", 3},
-                {"model",
-                 {{"resolution", 32},
-                  {"latent_factor", 4},
-                  {"image_latent_channels", 4},
-                  {"stem_hidden", 16},
-                  {"stem_layers", 1},
-                  {"block_out_channels", {16, 32}},
-                  {"attention", {true, true}},
-                  {"attention_head_dim", 8},
-                  {"norm_groups", 4},
-                  {"text_hidden", 16},
-                  {"text_layers", 1},
-                  {"text_heads", 2},
-                  {"scheduler", {{"rescale_betas_zero_snr", true}}}}},
+                {"model", ld::test::tinyTrainingModel()},
                 {"data", {{"absent_fraction", 0.25}, {"augment", false}, {"cache_scale", 1.0}}},
                 {"optim", {{"warmup", 10}, {"ema", 0.0}}},
                 {"threads", 1}};
@@ -216,6 +208,37 @@ private slots:
         QVERIFY(panel.comparison()["old"].contains("miou"));
         QVERIFY(panel.comparison()["new"].contains("per_class_iou"));
         QCOMPARE(panel.comparisonTable()->rowCount(), 1 + int(panel.comparison()["new"]["per_class_iou"].size()));
+    }
+
+    // "Default model" with nothing registered or active is the shipped model; the panel
+    // fine-tunes it (keeping its resolution) and the card names it as the base.
+    void fineTunesTheShippedDefault() {
+        ModelRegistry reg;
+        QVERIFY(reg.defaultModel().isEmpty());
+        TrainingPanel panel(&reg);
+        QSignalSpy summary(&panel, &TrainingPanel::summaryReady);
+        panel.setDataset(TrainingPanel::DataKind::Coco, coco_);
+        QTRY_VERIFY_WITH_TIMEOUT(summary.count() > 0, 20000);
+        panel.setBaseModel(TrainingPanel::BaseKind::Default);
+        const QString shipped = QString::fromStdString(defaultModelDirectory().string());
+        QCOMPARE(panel.baseModelDir(), shipped);
+        QVERIFY(!panel.resolutionBox()->isEnabled());
+        panel.setOutputDir(dir_.filePath("fine-tuned"));
+        json overrides = tinyOverrides();
+        overrides.erase("model");
+        panel.setConfigOverrides(overrides);
+        panel.stepsBox()->setValue(3);
+        panel.batchBox()->setValue(2);
+        panel.validateEveryBox()->setValue(0);
+        panel.checkpointEveryBox()->setValue(0);
+        QSignalSpy finished(&panel, &TrainingPanel::trainingFinished);
+        QSignalSpy failed(&panel, &TrainingPanel::trainingFailed);
+        QVERIFY(panel.start());
+        QVERIFY2(finished.wait(120000), failed.isEmpty() ? "not finished" : qPrintable(failed.first().first().toString()));
+        const json card = json::parse(readFile((panel.trainedModel() + "/model_card.json").toStdString()));
+        QCOMPARE(QString::fromStdString(card["training"]["base_model"].get<std::string>()),
+                 QFileInfo(shipped).absoluteFilePath());
+        QCOMPARE(card["resolution"].get<int>(), json::parse(readFile(shipped.toStdString() + "/model_card.json"))["resolution"].get<int>());
     }
 
     void destroyingMidRunJoinsQuickly() {
