@@ -26,14 +26,16 @@ LossPlot::LossPlot(const QString& title, const QString& yTitle, QWidget* parent)
 
 QString LossPlot::smoothedName(const QString& series) { return tr("%1 (smoothed)").arg(series); }
 
-QLineSeries* LossPlot::seriesFor(const QString& name, bool smoothed) {
+void LossPlot::setLegendAlignment(Qt::Alignment alignment) { chart()->legend()->setAlignment(alignment); }
+
+QLineSeries* LossPlot::seriesFor(const QString& name, bool wide) {
     if (QLineSeries* s = series_.value(name)) return s;
     auto* s = new QLineSeries;
     s->setName(name);
     chart()->addSeries(s);
     s->attachAxis(x_);
     s->attachAxis(y_);
-    if (smoothed) {
+    if (wide || name == emphasised_) {
         QPen pen = s->pen();
         pen.setWidthF(2.5);
         s->setPen(pen);

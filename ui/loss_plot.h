@@ -20,6 +20,10 @@ public:
     void append(const QString& series, double x, double y, double smoothing = 0);
     void clear();
     void setYRange(double lo, double hi);  // fixed (e.g. IoU in [0, 1]); otherwise follows the data
+    // Many per-class series do not fit a legend under the chart: a right-hand legend lists
+    // them one a line. The emphasised series (a summary such as mIoU) is drawn wide.
+    void setLegendAlignment(Qt::Alignment alignment);
+    void setEmphasised(const QString& series) { emphasised_ = series; }
 
     int seriesCount() const { return int(series_.size()); }
     int pointCount(const QString& series) const;
@@ -27,13 +31,14 @@ public:
     static QString smoothedName(const QString& series);
 
 private:
-    QLineSeries* seriesFor(const QString& name, bool smoothed);
+    QLineSeries* seriesFor(const QString& name, bool wide);
     void grow(double x, double y);
 
     QValueAxis* x_;
     QValueAxis* y_;
     QHash<QString, QLineSeries*> series_;
     QHash<QString, double> ema_;
+    QString emphasised_;
     bool fixedY_ = false;
     bool empty_ = true;
     double xMin_ = 0, xMax_ = 1, yMin_ = 0, yMax_ = 1;

@@ -288,6 +288,8 @@ void TrainingPanel::buildUi() {
     lossPlot_ = new LossPlot(tr("Training loss"), tr("loss"));
     iouPlot_ = new LossPlot(tr("Validation IoU"), tr("IoU"));
     iouPlot_->setYRange(0, 1);
+    iouPlot_->setLegendAlignment(Qt::AlignRight);
+    iouPlot_->setEmphasised(tr("mIoU"));
     lrPlot_ = new LossPlot(tr("Learning rate"), tr("lr"));
     auto* previewBox = new QGroupBox(tr("Validation images (ground truth | prediction)"));
     previewRow_ = new QHBoxLayout(previewBox);
