@@ -80,6 +80,7 @@ UNet2DConditionModel::UNet2DConditionModel(const UNet2DConditionConfig& config) 
         o.groups = c.normNumGroups;
         o.eps = c.normEps;
         o.act = act_;
+        o.timeScaleShift = c.resnetTimeScaleShift;
         o.transformer.useLinearProjection = c.useLinearProjection;
         o.transformer.upcastAttention = c.upcastAttention;
         o.transformer.tokenInjection = c.tokenInjection;

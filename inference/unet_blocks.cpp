@@ -26,7 +26,9 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& o) : options_(o) {
     norm1 = register_module("norm1",
                             torch::nn::GroupNorm(torch::nn::GroupNormOptions(o.groups, o.inChannels).eps(o.eps)));
     conv1 = register_module("conv1", conv3x3(o.inChannels, o.outChannels));
-    if (o.tembChannels > 0) time_emb_proj = register_module("time_emb_proj", torch::nn::Linear(o.tembChannels, o.outChannels));
+    if (o.tembChannels > 0)
+        time_emb_proj = register_module("time_emb_proj",
+                                        torch::nn::Linear(o.tembChannels, o.scaleShift ? 2 * o.outChannels : o.outChannels));
     norm2 = register_module("norm2",
                             torch::nn::GroupNorm(torch::nn::GroupNormOptions(o.groups, o.outChannels).eps(o.eps)));
     conv2 = register_module("conv2", conv3x3(o.outChannels, o.outChannels));
@@ -37,10 +39,16 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& o) : options_(o) {
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
     torch::Tensor h = conv1(activate(options_.act, groupNormUpcast(norm1, x)));
-    if (time_emb_proj && temb.defined()) {
-        h = h + time_emb_proj(activate(options_.act, temb)).unsqueeze(-1).unsqueeze(-1);
+    torch::Tensor t;
+    if (time_emb_proj && temb.defined()) t = time_emb_proj(activate(options_.act, temb)).unsqueeze(-1).unsqueeze(-1);
+    if (t.defined() && options_.scaleShift) {
+        auto scaleShift = t.chunk(2, 1);
+        h = groupNormUpcast(norm2, h) * (1 + scaleShift[0]) + scaleShift[1];
+    } else {
+        if (t.defined()) h = h + t;
+        h = groupNormUpcast(norm2, h);
     }
-    h = conv2(activate(options_.act, groupNormUpcast(norm2, h)));
+    h = conv2(activate(options_.act, h));
     torch::Tensor shortcut = conv_shortcut ? conv_shortcut(x) : x;
     torch::Tensor out = shortcut + h;
     if (options_.outputScaleFactor != 1.0) out = out / options_.outputScaleFactor;
@@ -85,6 +93,7 @@ ResnetOptions resnetOptions(const BlockOptions& o, int64_t in, int64_t out) {
     r.eps = o.eps;
     r.outputScaleFactor = o.outputScaleFactor;
     r.act = o.act;
+    r.scaleShift = o.timeScaleShift;
     return r;
 }
 

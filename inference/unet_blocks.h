@@ -28,6 +28,9 @@ struct ResnetOptions {
     double eps = 1e-6;
     double outputScaleFactor = 1.0;
     Activation act = Activation::SiLU;
+    // diffusers' time_embedding_norm "scale_shift": time_emb_proj gives 2·out channels,
+    // applied as norm2(h)·(1 + scale) + shift (FiLM) instead of being added before norm2.
+    bool scaleShift = false;
 };
 
 // norm1, act, conv1, (+ time_emb_proj(act(temb))), norm2, act, conv2; conv_shortcut (1x1)
@@ -78,6 +81,7 @@ struct BlockOptions {
     double eps = 1e-5;
     double outputScaleFactor = 1.0;
     Activation act = Activation::SiLU;
+    bool timeScaleShift = false;     // resnet_time_scale_shift "scale_shift"
     bool addSample = true;           // add_downsample / add_upsample
     int64_t downsamplePadding = 1;
     bool crossAttention = false;     // CrossAttnDownBlock2D / CrossAttnUpBlock2D

@@ -89,7 +89,6 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     refuseIfSet(j, "cross_attention_norm", subject, "a cross-attention norm");
     refuseUnless(j, "attention_type", "default", subject, "gated/other attention");
     refuseUnless(j, "time_embedding_type", "positional", subject, "a non-sinusoidal time embedding");
-    refuseUnless(j, "resnet_time_scale_shift", "default", subject, "scale-shift time conditioning");
     refuseUnless(j, "resnet_skip_time_act", false, subject, "skipping the time activation");
     refuseUnless(j, "dual_cross_attention", false, subject, "dual cross-attention");
     refuseUnless(j, "class_embeddings_concat", false, subject, "class embedding concatenation");
@@ -139,6 +138,11 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     c.convInKernel = getInt(j, "conv_in_kernel", c.convInKernel, subject);
     c.convOutKernel = getInt(j, "conv_out_kernel", c.convOutKernel, subject);
     c.timeEmbeddingDim = getInt(j, "time_embedding_dim", 0, subject);
+    const std::string scaleShift = getString(j, "resnet_time_scale_shift", "default", subject);
+    if (scaleShift != "default" && scaleShift != "scale_shift")
+        throw Error(subject, "config key 'resnet_time_scale_shift' is '" + scaleShift +
+                                 "': only \"default\" or \"scale_shift\" is supported");
+    c.resnetTimeScaleShift = scaleShift == "scale_shift";
     c.additionEmbedType = getString(j, "addition_embed_type", "", subject);
     if (!c.additionEmbedType.empty() && c.additionEmbedType != "text_time")
         throw Error(subject, "config key 'addition_embed_type' is '" + c.additionEmbedType +
@@ -253,7 +257,7 @@ nlohmann::json UNet2DConditionConfig::toJson() const {
     j["conv_out_kernel"] = convOutKernel;
     j["time_embedding_dim"] = timeEmbeddingDim > 0 ? nlohmann::json(timeEmbeddingDim) : nlohmann::json(nullptr);
     j["time_embedding_type"] = "positional";
-    j["resnet_time_scale_shift"] = "default";
+    j["resnet_time_scale_shift"] = resnetTimeScaleShift ? "scale_shift" : "default";
     j["addition_embed_type"] = additionEmbedType.empty() ? nlohmann::json(nullptr) : nlohmann::json(additionEmbedType);
     j["addition_time_embed_dim"] =
         additionTimeEmbedDim > 0 ? nlohmann::json(additionTimeEmbedDim) : nlohmann::json(nullptr);

@@ -52,6 +52,7 @@ struct UNet2DConditionConfig {
     int convInKernel = 3;
     int convOutKernel = 3;
     int timeEmbeddingDim = 0;  // 0: 4 * blockOutChannels[0]
+    bool resnetTimeScaleShift = false;  // resnet_time_scale_shift: "default" (false) or "scale_shift"
     // SDXL's micro-conditioning (addition_embed_type "text_time"): "" or "text_time".
     std::string additionEmbedType;
     int additionTimeEmbedDim = 0;

@@ -4,6 +4,7 @@
 #include "inference/safetensors.h"
 #include "inference/state_dict.h"
 #include "inference/unet.h"
+#include "inference/unet_blocks.h"
 
 #include "support/reference_fixtures.h"
 
@@ -39,6 +40,7 @@ UNet2DConditionConfig smallConfig(const QString& variant) {
         c.upcastAttention = true;
     }
     if (variant.contains("inject")) c.tokenInjection = true;
+    if (variant.contains("film")) c.resnetTimeScaleShift = true;
     if (variant.contains("sdxl")) {
         c.additionEmbedType = "text_time";
         c.additionTimeEmbedDim = 4;
@@ -147,6 +149,7 @@ private slots:
         QTest::newRow("token injection") << "conv inject";
         QTest::newRow("token injection, linear, head list") << "linear headlist inject";
         QTest::newRow("SDXL text_time conditioning") << "conv sdxl";
+        QTest::newRow("text_time through scale_shift (FiLM)") << "conv sdxl film";
     }
 
     // Builds, runs, saves, reloads bit-exactly, and checks the text really conditions.
@@ -331,6 +334,29 @@ private slots:
         QCOMPARE(unet.forward(x, torch::tensor(5.0f), text).size(0), int64_t(1));
     }
 
+    // diffusers' ResnetBlock2D with time_embedding_norm "scale_shift":
+    // conv2(silu(norm2(h) * (1 + scale) + shift)), scale and shift the halves of time_emb_proj.
+    void scaleShiftResnetIsFiLM() {
+        torch::NoGradGuard noGrad;
+        ld::ResnetOptions o;
+        o.inChannels = o.outChannels = 8;
+        o.tembChannels = 12;
+        o.groups = 4;
+        o.scaleShift = true;
+        torch::manual_seed(3);
+        ld::ResnetBlock2D block(o);
+        QCOMPARE(block->time_emb_proj->weight.sizes().vec(), (std::vector<int64_t>{16, 12}));
+        const torch::Tensor x = randomInput(2, 8, 6, 6, 4), temb = randomInput(2, 12, 1, 1, 5).flatten(1);
+        namespace F = torch::nn::functional;
+        torch::Tensor h = block->conv1(F::silu(block->norm1(x)));
+        auto st = block->time_emb_proj(F::silu(temb)).chunk(2, 1);
+        h = block->norm2(h) * (1 + st[0].unsqueeze(-1).unsqueeze(-1)) + st[1].unsqueeze(-1).unsqueeze(-1);
+        const torch::Tensor expected = x + block->conv2(F::silu(h));
+        QVERIFY(maxAbsDiff(block->forward(x, temb), expected) < 1e-5);
+        // The config key round-trips.
+        QCOMPARE(UNet2DConditionConfig::fromJson(smallConfig("conv film").toJson()).resnetTimeScaleShift, true);
+    }
+
     void configParsing_data() {
         QTest::addColumn<QString>("key");
         QTest::addColumn<QString>("value");
@@ -339,7 +365,7 @@ private slots:
         QTest::newRow("text_time without dims") << "addition_embed_type" << "\"text_time\"";
         QTest::newRow("fourier time") << "time_embedding_type" << "\"fourier\"";
         QTest::newRow("only cross attention") << "only_cross_attention" << "true";
-        QTest::newRow("scale shift") << "resnet_time_scale_shift" << "\"scale_shift\"";
+        QTest::newRow("other time norm") << "resnet_time_scale_shift" << "\"ada_group\"";
         QTest::newRow("other mid block") << "mid_block_type" << "\"UNetMidBlock2DSimpleCrossAttn\"";
         QTest::newRow("encoder_hid_dim") << "encoder_hid_dim" << "64";
         QTest::newRow("heads list too short") << "attention_head_dim" << "[8, 8]";
