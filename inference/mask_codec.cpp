@@ -51,6 +51,22 @@ torch::Tensor DownsampleMaskCodec::decode(const torch::Tensor& latents) const {
     return up.clamp(-1, 1);
 }
 
+// ---- pixel unshuffle ------------------------------------------------------------------
+
+PixelUnshuffleMaskCodec::PixelUnshuffleMaskCodec(int factor) : factor_(factor) {
+    if (factor < 1) throw Error("pixel_unshuffle mask codec", "the factor must be positive");
+}
+
+torch::Tensor PixelUnshuffleMaskCodec::encode(const torch::Tensor& masks) const {
+    checkMasks(masks);
+    return torch::pixel_unshuffle(masks.is_floating_point() ? masks : masks.to(torch::kFloat), factor_);
+}
+
+torch::Tensor PixelUnshuffleMaskCodec::decode(const torch::Tensor& latents) const {
+    checkLatents(latents);
+    return torch::pixel_shuffle(latents, factor_).clamp(-1, 1);
+}
+
 // ---- autoencoder ----------------------------------------------------------------------
 
 AutoencoderMaskCodec::AutoencoderMaskCodec(Fn encodeImages, Fn decodeImages, int latentChannels, int factor)
@@ -131,6 +147,7 @@ std::unique_ptr<MaskCodec> makeMaskCodec(const MaskCodecSpec& spec) {
     switch (spec.kind) {
         case MaskCodecKind::Downsample: return std::make_unique<DownsampleMaskCodec>(spec.latentChannels, spec.factor);
         case MaskCodecKind::Linear: return std::make_unique<LinearMaskCodec>(spec.latentChannels, spec.factor);
+        case MaskCodecKind::PixelUnshuffle: return std::make_unique<PixelUnshuffleMaskCodec>(spec.factor);
         case MaskCodecKind::Autoencoder: break;
     }
     throw Error("mask codec autoencoder", "needs the model's autoencoder; build it with AutoencoderMaskCodec");

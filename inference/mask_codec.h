@@ -6,6 +6,9 @@
 //   autoencoder — the image autoencoder itself on the mask replicated to 3 channels (DiGSeg).
 //   linear      — a learned per-cell linear projection between a factor×factor block of
 //                 mask pixels and the latent channels (GenMask).
+//   pixel_unshuffle — each factor×factor block of mask pixels as factor² channels: an exact
+//                 round trip, so the latent grid no longer caps thin structures (windows,
+//                 fences) the way block averaging does.
 #include "core/mask.h"
 #include "inference/mask_codec_spec.h"
 
@@ -49,6 +52,19 @@ public:
 
 private:
     int channels_, factor_;
+};
+
+class PixelUnshuffleMaskCodec : public MaskCodec {
+public:
+    explicit PixelUnshuffleMaskCodec(int factor);
+    MaskCodecKind kind() const override { return MaskCodecKind::PixelUnshuffle; }
+    int latentChannels() const override { return factor_ * factor_; }
+    int factor() const override { return factor_; }
+    torch::Tensor encode(const torch::Tensor& masks) const override;
+    torch::Tensor decode(const torch::Tensor& latents) const override;
+
+private:
+    int factor_;
 };
 
 class AutoencoderMaskCodec : public MaskCodec {

@@ -9,6 +9,7 @@ std::string maskCodecKindName(MaskCodecKind kind) {
         case MaskCodecKind::Downsample: return "downsample";
         case MaskCodecKind::Autoencoder: return "autoencoder";
         case MaskCodecKind::Linear: return "linear";
+        case MaskCodecKind::PixelUnshuffle: return "pixel_unshuffle";
     }
     return "downsample";
 }
@@ -17,7 +18,8 @@ MaskCodecKind parseMaskCodecKind(const std::string& name) {
     if (name == "downsample") return MaskCodecKind::Downsample;
     if (name == "autoencoder") return MaskCodecKind::Autoencoder;
     if (name == "linear") return MaskCodecKind::Linear;
-    throw Error("mask codec '" + name + "'", "unknown type; expected downsample, autoencoder or linear");
+    if (name == "pixel_unshuffle") return MaskCodecKind::PixelUnshuffle;
+    throw Error("mask codec '" + name + "'", "unknown type; expected downsample, autoencoder, linear or pixel_unshuffle");
 }
 
 MaskCodecSpec MaskCodecSpec::fromJson(const nlohmann::json& j, const std::string& subject) {
@@ -43,6 +45,9 @@ MaskCodecSpec MaskCodecSpec::fromJson(const nlohmann::json& j, const std::string
     };
     readInt("latent_channels", s.latentChannels);
     readInt("downscale_factor", s.factor);
+    if (s.kind == MaskCodecKind::PixelUnshuffle && s.latentChannels != s.factor * s.factor)
+        throw Error(subject, "the pixel_unshuffle mask codec has downscale_factor² latent channels (" +
+                                 std::to_string(s.factor * s.factor) + "), not " + std::to_string(s.latentChannels));
     return s;
 }
 

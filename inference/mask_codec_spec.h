@@ -7,9 +7,9 @@
 
 namespace ld {
 
-enum class MaskCodecKind { Downsample, Autoencoder, Linear };
+enum class MaskCodecKind { Downsample, Autoencoder, Linear, PixelUnshuffle };
 
-std::string maskCodecKindName(MaskCodecKind kind);        // "downsample", "autoencoder", "linear"
+std::string maskCodecKindName(MaskCodecKind kind);        // "downsample", "autoencoder", "linear", "pixel_unshuffle"
 MaskCodecKind parseMaskCodecKind(const std::string& name);  // ld::Error for an unknown name
 
 // What a model card says about its codec.

@@ -82,6 +82,7 @@ UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
         c.additionTimeEmbedDim = 4;
         c.projectionClassEmbeddingsInputDim = textWidth + 6 * c.additionTimeEmbedDim;
     }
+    c.resnetTimeScaleShift = s.film;
     c.validate("model spec");
     return c;
 }
@@ -111,6 +112,7 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.textLayers = j.value("text_layers", s.textLayers);
         s.textHeads = j.value("text_heads", s.textHeads);
         s.pooledPhrase = j.value("pooled_phrase", s.pooledPhrase);
+        s.film = j.value("film", s.film);
         if (j.contains("prediction_type")) s.prediction = parsePredictionType(j.at("prediction_type").get<std::string>());
         s.scheduler = j.value("scheduler", s.scheduler);
         if (j.contains("defaults")) {
@@ -128,6 +130,7 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
     }
     if (s.resolution <= 0 || s.latentFactor <= 0 || s.resolution % s.latentFactor)
         throw Error(subject, "resolution must be a positive multiple of latent_factor");
+    if (s.maskCodec == MaskCodecKind::PixelUnshuffle) s.maskLatentChannels = s.latentFactor * s.latentFactor;
     return s;
 }
 
@@ -150,6 +153,7 @@ json FromScratchSpec::toJson() const {
                 {"text_layers", textLayers},
                 {"text_heads", textHeads},
                 {"pooled_phrase", pooledPhrase},
+                {"film", film},
                 {"prediction_type", predictionTypeName(prediction)},
                 {"scheduler", scheduler},
                 {"defaults",
@@ -179,7 +183,9 @@ void replaceDirectory(const std::string& temp, const std::string& dirPath) {
     if (!old.empty()) fs::remove_all(old, ec);
 }
 
-void writeFromScratchModel(const FromScratchSpec& s, const std::string& dirPath) {
+void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPath) {
+    FromScratchSpec s = spec;
+    if (s.maskCodec == MaskCodecKind::PixelUnshuffle) s.maskLatentChannels = s.latentFactor * s.latentFactor;
     torch::manual_seed(s.seed);
     const fs::path dir(dirPath);
     if (!dir.parent_path().empty()) fs::create_directories(dir.parent_path());

@@ -39,6 +39,11 @@ struct FromScratchSpec {
     // path), which scales every residual block by the phrase; cross-attention alone lets a
     // from-scratch model ignore the phrase for hundreds of steps.
     bool pooledPhrase = false;
+    // FiLM: the timestep embedding (which carries the pooled phrase when pooledPhrase is on)
+    // scales and shifts every residual block's normalised features (diffusers'
+    // resnet_time_scale_shift "scale_shift"), so the phrase reaches every resolution
+    // multiplicatively and cannot be averaged away the way an added bias can.
+    bool film = false;
     PredictionType prediction = PredictionType::Sample;
     nlohmann::json scheduler = nlohmann::json::object();  // noise schedule overrides
     SamplingDefaults defaults{1, "trailing", 1.0, 1, 0.5};

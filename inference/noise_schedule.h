@@ -41,10 +41,10 @@ public:
     torch::Tensor addNoise(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& timesteps) const;
     // v = √ᾱ·ε − √(1−ᾱ)·x₀ (the v-prediction target).
     torch::Tensor velocity(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& timesteps) const;
-
-private:
     // √ᾱ_t and √(1−ᾱ_t) as [B, 1, 1, ...] broadcastable to `like`.
     std::pair<torch::Tensor, torch::Tensor> coefficients(const torch::Tensor& timesteps, const torch::Tensor& like) const;
+
+private:
     NoiseScheduleConfig config_;
     torch::Tensor betas_, alphasCumprod_;
 };

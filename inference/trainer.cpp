@@ -9,6 +9,7 @@
 #include "inference/mask_codec.h"
 #include "inference/model_directory.h"
 #include "inference/noise_schedule.h"
+#include "inference/phrase_similarity.h"
 #include "inference/safetensors.h"
 #include "inference/sampler.h"
 #include "inference/space_to_depth_stem.h"
@@ -19,6 +20,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +54,7 @@ struct NamedParam {
     std::string name;
     torch::Tensor param;
     bool decay = true;
+    double lrScale = 1.0;
 };
 
 std::string checkpointName(int64_t step) {
@@ -96,6 +99,7 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
         c.eps = o.value("eps", c.eps);
         c.warmup = o.value("warmup", c.warmup);
         c.clip = o.value("clip", c.clip);
+        c.textLrScale = o.value("text_lr_scale", c.textLrScale);
         c.ema = o.value("ema", c.ema);
         c.freeze = j.value("freeze", c.freeze);
         c.trainOnly = j.value("train_only", c.trainOnly);
@@ -105,6 +109,7 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
         c.checkpointEvery = j.value("checkpoint_every", c.checkpointEvery);
         c.keepCheckpoints = j.value("keep_checkpoints", c.keepCheckpoints);
         c.validateEvery = j.value("validate_every", c.validateEvery);
+        c.warnZeroIouAfter = j.value("warn_zero_iou_after", c.warnZeroIouAfter);
         c.logEvery = j.value("log_every", c.logEvery);
         c.log = resolvePath(j.value("log", std::string()), baseDir);
         c.finalValidation = j.value("final_validation", c.finalValidation);
@@ -115,6 +120,7 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
     if (c.checkpointDir.empty()) c.checkpointDir = c.output + ".checkpoints";
     if (c.log.empty()) c.log = (fs::path(c.checkpointDir) / "progress.jsonl").string();
     if (c.steps < 1 || c.batch < 1 || c.accumulate < 1) throw Error(subject, "steps, batch and accumulate must be >= 1");
+    if (c.textLrScale < 0) throw Error(subject, "optim.text_lr_scale must be >= 0");
     if (c.baseModel.empty() && c.objective.objective == Objective::Flow) c.model.prediction = PredictionType::Flow;
     if (c.baseModel.empty() && c.objective.objective != Objective::Flow &&
         c.objective.objective != Objective::Discriminative)
@@ -153,6 +159,7 @@ json TrainConfig::toJson() const {
               {"eps", eps},
               {"warmup", warmup},
               {"clip", clip},
+              {"text_lr_scale", textLrScale},
               {"ema", ema}}},
             {"freeze", freeze},
             {"train_only", trainOnly},
@@ -162,6 +169,7 @@ json TrainConfig::toJson() const {
             {"checkpoint_every", checkpointEvery},
             {"keep_checkpoints", keepCheckpoints},
             {"validate_every", validateEvery},
+            {"warn_zero_iou_after", warnZeroIouAfter},
             {"log_every", logEvery},
             {"log", log},
             {"final_validation", finalValidation}};
@@ -292,6 +300,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         for (const auto& r : only) train = train || std::regex_search(p.name, r);
         for (const auto& r : freeze) train = train && !std::regex_search(p.name, r);
         p.param.set_requires_grad(train);
+        if (p.name.rfind("text_encoder.", 0) == 0) p.lrScale = cfg.textLrScale;
         if (train) trainable.push_back(p);
     }
     if (trainable.empty()) throw Error("training config", "every parameter is frozen");
@@ -412,17 +421,30 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         std::vector<torch::Tensor> backup;
         swapEma(backup);
         EvalResult r;
+        PhraseSimilarity similarity;
         try {
             torch::NoGradGuard ng;
             EvalOptions eo;
             eo.threshold = -1;
             r = evaluateModel(model, valData, subset, eo, nullptr);
+            if (model->textEncoder) similarity = measurePhraseSimilarity(*model, classes);
         } catch (...) {
             restoreRaw(backup);
             throw;
         }
         restoreRaw(backup);
         lastValidation = r.toJson();
+        // What a person watching the run should act on, said plainly.
+        json warnings = json::array();
+        for (const auto& pair : similarity.above())
+            warnings.push_back("phrases '" + pair.a + "' and '" + pair.b + "' are encoded " +
+                               std::to_string(pair.cosine).substr(0, 5) + " alike (cosine): the model cannot tell them apart");
+        if (atStep >= cfg.warnZeroIouAfter)
+            for (const auto& c : r.classes)
+                if (c.present > 0 && c.tunedIou <= 0)
+                    warnings.push_back("class '" + c.name + "' is still at IoU 0 after " + std::to_string(atStep) + " steps");
+        if (!similarity.phrases.empty()) lastValidation["phrase_similarity"] = similarity.toJson();
+        lastValidation["warnings"] = warnings;
         TrainProgress p;
         p.event = "validation";
         p.step = atStep;
@@ -480,6 +502,14 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         }
         auto imageLatent = encodeImages(*model, images);
         auto ctx = encodePhrases(*model, b.phrases);
+        if (cfg.objective.phraseSeparation > 0) {
+            std::vector<std::string> distinct = b.phrases;
+            std::sort(distinct.begin(), distinct.end());
+            distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+            auto sep = phraseSeparationLoss(encodePhrases(*model, distinct), cfg.objective.separationMargin);
+            extraLoss = extraLoss.defined() ? extraLoss + cfg.objective.phraseSeparation * sep
+                                            : cfg.objective.phraseSeparation * sep;
+        }
         if (cfg.objective.conditionDropout > 0) {
             auto drop = (torch::rand({B}, torch::kDouble) < cfg.objective.conditionDropout).to(device);
             ctx = torch::where(drop.view({B, 1, 1}), nullConditioning(*model, B).to(ctx.dtype()), ctx);
@@ -495,7 +525,17 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             auto noise = sampleNoise(cfg.objective, x0, tNoise.to(device), T);
             auto d = diffusionTargets(objective, schedule, x0, noise, u.to(device));
             auto out = runDenoiser(*model, denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx);
-            loss = torch::mse_loss(out, d.target);
+            if (cfg.objective.foregroundWeight != 1.0) {
+                namespace F = torch::nn::functional;
+                const int64_t f = codec->factor();
+                auto coverage = F::avg_pool2d((masks + 1) / 2, F::AvgPool2dFuncOptions(f).stride(f));
+                loss = weightedMse(out, d.target, coverage, cfg.objective.foregroundWeight);
+            } else {
+                loss = torch::mse_loss(out, d.target);
+            }
+            if (cfg.objective.maskLoss > 0)
+                loss = loss + cfg.objective.maskLoss *
+                                  maskBceDiceLoss(codec->decode(predictedSample(objective, d, out)), masks);
         }
         if (extraLoss.defined()) loss = loss + extraLoss;
         return loss;
@@ -542,9 +582,10 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
                 auto& v = adamV[p.name];
                 m.mul_(cfg.beta1).add_(g, 1 - cfg.beta1);
                 v.mul_(cfg.beta2).addcmul_(g, g, 1 - cfg.beta2);
-                if (p.decay && cfg.weightDecay > 0) p.param.mul_(1 - lr * cfg.weightDecay);
+                const double plr = lr * p.lrScale;
+                if (p.decay && cfg.weightDecay > 0) p.param.mul_(1 - plr * cfg.weightDecay);
                 auto denom = (v / bc2).sqrt_().add_(cfg.eps);
-                p.param.addcdiv_(m, denom, -lr / bc1);
+                p.param.addcdiv_(m, denom, -plr / bc1);
             }
             if (cfg.ema > 0) {
                 const double d = std::min(cfg.ema, (1.0 + double(step)) / (10.0 + double(step)));

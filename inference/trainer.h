@@ -36,6 +36,9 @@ struct TrainConfig {
     double lr = 1e-3, minLrRatio = 0.05, weightDecay = 0.01;
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     int64_t warmup = 100;
+    // The text encoder's learning rate as a multiple of lr: a from-scratch text encoder at the
+    // U-Net's rate collapsed every phrase onto one encoding (facade-small, first version).
+    double textLrScale = 1.0;
     double clip = 1.0;             // max gradient norm (<= 0: off)
     double ema = 0.999;            // EMA decay (0: off)
     std::vector<std::string> freeze;     // regexes over parameter names (unet.*, image_encoder.*, text_encoder.*)
@@ -46,6 +49,8 @@ struct TrainConfig {
     int64_t checkpointEvery = 200;
     int keepCheckpoints = 2;
     int64_t validateEvery = 0;     // 0: only at the end
+    // A validation from this step on warns about every class still at IoU 0.
+    int64_t warnZeroIouAfter = 500;
     int64_t logEvery = 10;
     std::string log;               // JSON-lines file; default <checkpointDir>/progress.jsonl
     bool finalValidation = true;
@@ -63,7 +68,7 @@ struct TrainProgress {
     double loss = 0, lr = 0;
     double secondsPerStep = 0, elapsed = 0, eta = 0;
     std::string path;             // checkpoint / output directory
-    nlohmann::json metrics;       // validation figures
+    nlohmann::json metrics;       // validation figures; "phrase_similarity" and "warnings" too
     nlohmann::json toJson() const;
 };
 using TrainProgressCallback = std::function<void(const TrainProgress&)>;

@@ -81,6 +81,7 @@ DataConfig DataConfig::fromJson(const json& j, const std::string& baseDir, const
         c.valMaxImages = j.value("val_max_images", c.valMaxImages);
         c.classes = j.value("classes", c.classes);
         c.absentFraction = j.value("absent_fraction", c.absentFraction);
+        c.phrasesPerImage = j.value("phrases_per_image", c.phrasesPerImage);
         c.sampling = j.value("sampling", c.sampling);
         c.augment = j.value("augment", c.augment);
         c.hflip = j.value("hflip", c.hflip);
@@ -99,6 +100,7 @@ DataConfig DataConfig::fromJson(const json& j, const std::string& baseDir, const
     if (c.train.empty()) throw Error(subject, "data.train names no dataset");
     if (c.sampling != "class" && c.sampling != "image") throw Error(subject, "data.sampling must be 'class' or 'image'");
     if (c.absentFraction < 0 || c.absentFraction > 1) throw Error(subject, "data.absent_fraction must be in [0, 1]");
+    if (c.phrasesPerImage < 1) throw Error(subject, "data.phrases_per_image must be >= 1");
     if (!(c.scaleMin > 0) || c.scaleMax < c.scaleMin) throw Error(subject, "data.scale must be 0 < min <= max");
     if (c.cacheScale < 1) throw Error(subject, "data.cache_scale must be >= 1");
     return c;
@@ -111,6 +113,7 @@ json DataConfig::toJson() const {
             {"val_max_images", valMaxImages},
             {"classes", classes},
             {"absent_fraction", absentFraction},
+            {"phrases_per_image", phrasesPerImage},
             {"sampling", sampling},
             {"augment", augment},
             {"hflip", hflip},
@@ -248,10 +251,28 @@ TrainingBatch BatchSource::make(int64_t index) const {
     std::mt19937_64 rng(mix(seed_, uint64_t(index)));
     auto uni = [&](double a, double c) { return std::uniform_real_distribution<double>(a, c)(rng); };
     const size_t nc = data_->classes.size();
+    const int group = std::max(1, config_.phrasesPerImage);
+    size_t pos = 0;
+    uint64_t augmentSeed = 0;
+    double bright = 1, contrast = 1, sat = 1;
+    std::vector<size_t> usedInGroup;
     for (int s = 0; s < batch_; ++s) {
-        size_t pos = 0, cls = 0;
+        size_t cls = 0;
         bool absent = uni(0, 1) < config_.absentFraction;
-        if (config_.sampling == "class") {
+        const bool firstOfGroup = s % group == 0;
+        if (!firstOfGroup) {
+            // Another phrase for the group's image: absent or present as drawn, falling back to
+            // the other kind, and to any class once the image's classes are used up.
+            const LabelledImage& it = data_->items[indices_[pos]];
+            std::vector<size_t> present, missing;
+            for (size_t c = 0; c < nc; ++c) {
+                if (std::find(usedInGroup.begin(), usedInGroup.end(), c) != usedInGroup.end()) continue;
+                (it.has(c) ? present : missing).push_back(c);
+            }
+            const std::vector<size_t>* pool = absent ? &missing : &present;
+            if (pool->empty()) pool = absent ? &present : &missing;
+            cls = pool->empty() ? usedInGroup[rng() % usedInGroup.size()] : (*pool)[rng() % pool->size()];
+        } else if (config_.sampling == "class") {
             cls = usableClasses_[rng() % usableClasses_.size()];
             if (absent && withoutClass_[cls].empty()) absent = false;
             const auto& pool = absent ? withoutClass_[cls] : withClass_[cls];
@@ -266,12 +287,14 @@ TrainingBatch BatchSource::make(int64_t index) const {
             const auto& pool = absent ? missing : present;
             cls = pool[rng() % pool.size()];
         }
+        if (firstOfGroup) usedInGroup.clear();
+        usedInGroup.push_back(cls);
         const LabelledImage& item = data_->items[indices_[pos]];
         cv::Mat mask = item.has(cls) ? item.masks[cls] : cv::Mat::zeros(item.rgb.rows, item.rgb.cols, CV_8UC1);
         cv::Mat rgb, m;
-        augmentPair(item.rgb, mask, R, config_, rng(), rgb, m);
-        double bright = 1, contrast = 1, sat = 1;
-        if (config_.augment && config_.colorJitter > 0) {
+        if (firstOfGroup) augmentSeed = rng();
+        augmentPair(item.rgb, mask, R, config_, augmentSeed, rgb, m);
+        if (firstOfGroup && config_.augment && config_.colorJitter > 0) {
             const double a = config_.colorJitter;
             bright = 1 + uni(-a, a);
             contrast = 1 + uni(-a, a);

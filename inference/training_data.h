@@ -33,6 +33,9 @@ struct DataConfig {
     int valMaxImages = 0;              // periodic validation on at most this many (0 = all)
     std::vector<std::string> classes;  // empty: every category of the training data
     double absentFraction = 0.3;       // share of absent-phrase samples
+    // Consecutive samples of a batch share one image (same crop, flip and colour) with
+    // different phrases, so that the phrase is the only thing telling their targets apart.
+    int phrasesPerImage = 1;
     std::string sampling = "class";    // "class": class first (balanced), "image": image first
     bool augment = true;
     bool hflip = true;
@@ -42,7 +45,7 @@ struct DataConfig {
     int prefetch = 4;                  // batches queued ahead
 
     // JSON: {"train": [{"format", "path", "images"}] or "PATH", "val": ..., "val_fraction",
-    // "val_max_images", "classes", "absent_fraction", "sampling", "augment", "hflip",
+    // "val_max_images", "classes", "absent_fraction", "phrases_per_image", "sampling", "augment", "hflip",
     // "scale": [min, max], "color_jitter", "cache_scale", "prefetch"}. Relative paths are
     // taken relative to `baseDir`.
     static DataConfig fromJson(const nlohmann::json& j, const std::string& baseDir, const std::string& subject);

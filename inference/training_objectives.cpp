@@ -67,6 +67,11 @@ ObjectiveConfig ObjectiveConfig::fromJson(const nlohmann::json& j, const std::st
         if (j.contains("noise")) c.noise = parseNoiseKind(j.at("noise").get<std::string>());
         c.multiresStrength = j.value("multires_strength", c.multiresStrength);
         c.conditionDropout = j.value("p_drop", c.conditionDropout);
+        c.terminalFraction = j.value("terminal_fraction", c.terminalFraction);
+        c.maskLoss = j.value("mask_loss", c.maskLoss);
+        c.foregroundWeight = j.value("foreground_weight", c.foregroundWeight);
+        c.phraseSeparation = j.value("phrase_separation", c.phraseSeparation);
+        c.separationMargin = j.value("separation_margin", c.separationMargin);
     } catch (const nlohmann::json::exception& e) {
         throw Error(subject, std::string("bad objective: ") + e.what());
     } catch (const Error& e) {
@@ -74,6 +79,11 @@ ObjectiveConfig ObjectiveConfig::fromJson(const nlohmann::json& j, const std::st
     }
     if (!(c.shift > 0)) throw Error(subject, "objective.shift must be > 0");
     if (c.conditionDropout < 0 || c.conditionDropout > 1) throw Error(subject, "objective.p_drop must be in [0, 1]");
+    if (c.terminalFraction < 0 || c.terminalFraction > 1)
+        throw Error(subject, "objective.terminal_fraction must be in [0, 1]");
+    if (c.maskLoss < 0 || c.phraseSeparation < 0) throw Error(subject, "objective.mask_loss and phrase_separation must be >= 0");
+    if (!(c.foregroundWeight > 0)) throw Error(subject, "objective.foreground_weight must be > 0");
+    if (c.separationMargin < -1 || c.separationMargin > 1) throw Error(subject, "objective.separation_margin must be in [-1, 1]");
     return c;
 }
 
@@ -81,10 +91,15 @@ nlohmann::json ObjectiveConfig::toJson() const {
     return {{"type", objectiveName(objective)}, {"timesteps", timestepSamplingName(timesteps)},
             {"shift", shift},                    {"logit_mean", logitMean},
             {"logit_std", logitStd},             {"noise", noiseKindName(noise)},
-            {"multires_strength", multiresStrength}, {"p_drop", conditionDropout}};
+            {"multires_strength", multiresStrength}, {"p_drop", conditionDropout},
+            {"terminal_fraction", terminalFraction}, {"mask_loss", maskLoss},
+            {"foreground_weight", foregroundWeight}, {"phrase_separation", phraseSeparation},
+            {"separation_margin", separationMargin}};
 }
 
-torch::Tensor sampleNoiseLevels(const ObjectiveConfig& c, int64_t batch) {
+namespace {
+
+torch::Tensor sampleDistribution(const ObjectiveConfig& c, int64_t batch) {
     switch (c.timesteps) {
         case TimestepSampling::Uniform: return torch::rand({batch}, torch::kDouble);
         case TimestepSampling::LogitNormal:
@@ -95,6 +110,15 @@ torch::Tensor sampleNoiseLevels(const ObjectiveConfig& c, int64_t batch) {
         }
     }
     throw Error("objective", "unknown timestep sampling");
+}
+
+}  // namespace
+
+torch::Tensor sampleNoiseLevels(const ObjectiveConfig& c, int64_t batch) {
+    auto u = sampleDistribution(c, batch);
+    // Drawn only when asked for, so that configs without it keep their exact random stream.
+    if (c.terminalFraction > 0) u = torch::where(torch::rand({batch}, torch::kDouble) < c.terminalFraction, torch::ones_like(u), u);
+    return u;
 }
 
 torch::Tensor levelsToTimesteps(const torch::Tensor& u, int T) {
@@ -140,18 +164,62 @@ DiffusionTargets diffusionTargets(Objective o, const NoiseSchedule& schedule, co
         d.noisy = FlowScheduler::interpolate(x0, noise, sigma);
         d.target = FlowScheduler::velocityTarget(x0, noise);
         d.modelTimesteps = sigma * double(T);
+        d.signalScale = (1 - sigma).view({-1, 1, 1, 1});
+        d.noiseScale = sigma.view({-1, 1, 1, 1});
         return d;
     }
     if (o == Objective::Discriminative) throw Error("objective", "the discriminative baseline has no diffusion targets");
     auto t = levelsToTimesteps(u, T).to(x0.device());
     d.noisy = schedule.addNoise(x0, noise, t);
     d.modelTimesteps = t.to(fopts);
+    std::tie(d.signalScale, d.noiseScale) = schedule.coefficients(t, x0);
     switch (o) {
         case Objective::Epsilon: d.target = noise; break;
         case Objective::V: d.target = schedule.velocity(x0, noise, t); break;
         default: d.target = x0; break;
     }
     return d;
+}
+
+torch::Tensor predictedSample(Objective o, const DiffusionTargets& d, const torch::Tensor& out) {
+    switch (o) {
+        case Objective::Sample: return out;
+        case Objective::Flow: return d.noisy - d.noiseScale * out;
+        case Objective::V: return d.signalScale * d.noisy - d.noiseScale * out;
+        case Objective::Epsilon: return (d.noisy - d.noiseScale * out) / d.signalScale.clamp_min(0.01);
+        case Objective::Discriminative: break;
+    }
+    throw Error("objective", "the discriminative baseline predicts the mask directly");
+}
+
+torch::Tensor weightedMse(const torch::Tensor& prediction, const torch::Tensor& target, const torch::Tensor& coverage,
+                          double foregroundWeight) {
+    if (foregroundWeight == 1.0) return torch::mse_loss(prediction, target);
+    auto w = 1 + (foregroundWeight - 1) * coverage.clamp(0, 1);
+    return ((prediction - target).pow(2) * w).mean() / w.mean();
+}
+
+torch::Tensor maskBceDiceLoss(const torch::Tensor& predicted, const torch::Tensor& target) {
+    auto p = ((predicted + 1) / 2).clamp(1e-4, 1 - 1e-4);
+    auto t = ((target + 1) / 2).clamp(0, 1);
+    auto bce = torch::binary_cross_entropy(p, t);
+    auto pf = p.flatten(1), tf = t.flatten(1);
+    auto dice = 1 - (2 * (pf * tf).sum(1) + 1) / (pf.sum(1) + tf.sum(1) + 1);
+    return bce + dice.mean();
+}
+
+torch::Tensor pairwiseCosine(const torch::Tensor& encodings) {
+    auto f = torch::nn::functional::normalize(encodings.flatten(1).to(torch::kFloat),
+                                              torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-8));
+    return f.matmul(f.t());
+}
+
+torch::Tensor phraseSeparationLoss(const torch::Tensor& encodings, double margin) {
+    const int64_t n = encodings.size(0);
+    if (n < 2) return torch::zeros({}, encodings.options().dtype(torch::kFloat));
+    auto cos = pairwiseCosine(encodings);
+    auto offDiagonal = 1 - torch::eye(n, cos.options());
+    return ((cos - margin).clamp_min(0).pow(2) * offDiagonal).sum() / double(n * (n - 1));
 }
 
 torch::Tensor bceDiceLoss(const torch::Tensor& logits, const torch::Tensor& target) {

@@ -35,13 +35,28 @@ struct ObjectiveConfig {
     NoiseKind noise = NoiseKind::Gaussian;
     double multiresStrength = 0.9;   // DiGSeg/Marigold: level weight (strength·t/T)^i
     double conditionDropout = 0.1;   // p_drop: text replaced by the learned null embedding
+    // Share of samples drawn at the last timestep (pure noise), on top of `timesteps`: a
+    // one-step model only ever sees pure noise at inference, and samples near t = 0 let it
+    // copy the mask from x_t without looking at the phrase.
+    double terminalFraction = 0.0;
+    // BCE + soft Dice between the decoded predicted mask x̂₀ and the true mask, added with
+    // this weight: per-sample Dice gives a window the same say as a facade, where latent MSE
+    // lets the largest class dominate.
+    double maskLoss = 0.0;
+    // Latent cells that hold foreground weigh this much more in the MSE (1 = plain MSE).
+    double foregroundWeight = 1.0;
+    // Keeps the text encoder's phrases apart: this weight times the mean over pairs of
+    // distinct phrases in the batch of max(0, cos − separationMargin)².
+    double phraseSeparation = 0.0;
+    double separationMargin = 0.5;
     // JSON: {"type", "timesteps", "shift", "logit_mean", "logit_std", "noise",
-    //        "multires_strength", "p_drop"}; unknown keys are ignored.
+    //        "multires_strength", "p_drop", "terminal_fraction", "mask_loss",
+    //        "foreground_weight", "phrase_separation", "separation_margin"}; unknown keys are ignored.
     static ObjectiveConfig fromJson(const nlohmann::json& j, const std::string& subject);
     nlohmann::json toJson() const;
 };
 
-// u in [0, 1] per sample, 1 = pure noise. Uniform: u ~ U[0,1). Logit-normal (SD3):
+// u in [0, 1] per sample, 1 = pure noise; a share terminalFraction of them exactly 1. Uniform: u ~ U[0,1). Logit-normal (SD3):
 // u = sigmoid(m + s·n), n ~ N(0,1). Long tail (GenMask, Eq. 7): v ~ U[0,1),
 // u = v / (v + shift·(1 − v)), the time shift toward t = T: shift = 1 is uniform, and as
 // the shift falls the mass moves to the tail at pure noise (P(u < 0.85) = 0.85·s/(0.15 + 0.85·s)).
@@ -66,6 +81,8 @@ struct DiffusionTargets {
     torch::Tensor noisy;          // x_t (or x_σ)
     torch::Tensor modelTimesteps; // [B] float, as fed to the U-Net
     torch::Tensor target;         // what the output is compared with (MSE)
+    // x_t = a·x₀ + b·ε ([B, 1, 1, 1]): √ᾱ and √(1−ᾱ), or 1−σ and σ for flow.
+    torch::Tensor signalScale, noiseScale;
 };
 
 // x₀ [B, C, h, w] clean mask latents; u [B] noise levels. For ε/v/x₀ the DDPM forward
@@ -73,6 +90,25 @@ struct DiffusionTargets {
 // target ε − x₀, timestep σ·T.
 DiffusionTargets diffusionTargets(Objective o, const NoiseSchedule& schedule, const torch::Tensor& x0,
                                   const torch::Tensor& noise, const torch::Tensor& u);
+
+// The clean latent x̂₀ implied by the network output `out` for objective `o` (ε-prediction
+// divides by √ᾱ, floored at 0.01 so that t = T stays finite).
+torch::Tensor predictedSample(Objective o, const DiffusionTargets& d, const torch::Tensor& out);
+
+// MSE with the latent cells that hold foreground weighted `foregroundWeight` times more;
+// `coverage` [B, 1, h, w] is the foreground share of each cell, broadcast over channels.
+torch::Tensor weightedMse(const torch::Tensor& prediction, const torch::Tensor& target, const torch::Tensor& coverage,
+                          double foregroundWeight);
+
+// Soft BCE + Dice of a predicted mask in [-1, 1] against a target in [-1, 1] (both
+// [B, 1, H, W]); probabilities are (x + 1) / 2.
+torch::Tensor maskBceDiceLoss(const torch::Tensor& predicted, const torch::Tensor& target);
+
+// Pairwise cosine similarity of encodings [N, ...] (each flattened) → [N, N].
+torch::Tensor pairwiseCosine(const torch::Tensor& encodings);
+
+// mean over i ≠ j of max(0, cos_ij − margin)² for encodings [N, ...] of distinct phrases.
+torch::Tensor phraseSeparationLoss(const torch::Tensor& encodings, double margin);
 
 // Discriminative baseline loss: BCE on logits plus soft Dice, against targets in [0, 1].
 torch::Tensor bceDiceLoss(const torch::Tensor& logits, const torch::Tensor& target);

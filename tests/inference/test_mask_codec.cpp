@@ -160,6 +160,25 @@ private slots:
         QVERIFY(yr.min().item<float>() >= -1.f && yr.max().item<float>() <= 1.f);
     }
 
+    // Exact where block averaging loses thin structures: a one-pixel line survives.
+    void pixelUnshuffleRoundTripIsExact() {
+        PixelUnshuffleMaskCodec codec(8);
+        QCOMPARE(codec.latentChannels(), 64);
+        cv::Mat m = cv::Mat::zeros(64, 48, CV_8UC1);
+        m.row(13).setTo(1);
+        m.col(30).setTo(1);
+        const auto x = maskToSignedTensor(BinaryMask::fromMat(m));
+        const auto z = codec.encode(x);
+        QCOMPARE(z.sizes().vec(), (std::vector<int64_t>{1, 64, 8, 6}));
+        QVERIFY(torch::equal(codec.decode(z), x));
+        DownsampleMaskCodec lossy(1, 8);
+        QVERIFY(!torch::equal(lossy.decode(lossy.encode(x)).sign(), x));
+        const auto spec = MaskCodecSpec::fromJson({{"type", "pixel_unshuffle"}, {"latent_channels", 16}, {"downscale_factor", 4}}, "card.json");
+        QCOMPARE(makeMaskCodec(spec)->latentChannels(), 16);
+        QVERIFY_THROWS_EXCEPTION(Error, MaskCodecSpec::fromJson({{"type", "pixel_unshuffle"}, {"latent_channels", 4}, {"downscale_factor", 4}}, "card.json"));
+        QVERIFY_THROWS_EXCEPTION(Error, codec.encode(torch::zeros({1, 1, 60, 64})));
+    }
+
     void specsAndErrors() {
         const auto spec = MaskCodecSpec::fromJson({{"type", "linear"}, {"latent_channels", 16}, {"downscale_factor", 8}}, "card.json");
         QCOMPARE(spec.kind, MaskCodecKind::Linear);

@@ -141,8 +141,32 @@ private slots:
         s.seed = 6;
         const auto c = sampler_->segment(scene.rgb, "circle", s);
         QVERIFY(cv::norm(a.soft.mat(), c.soft.mat(), cv::NORM_INF) > 0);
-        // Member k of seed 5 is member k-1 of seed 6: members are seeded one by one.
+        // Member k of seed 5 is member k-1 of seed 6: members are seeded one by one. Here they
+        // sit at different batch positions, where BLAS kernels may round differently (seen on
+        // AMD EPYC), so only closeness is guaranteed: far closer than two distinct members.
+        const double shifted = cv::norm(a.members[1].mat(), c.members[0].mat(), cv::NORM_INF);
+        const double distinct = cv::norm(a.members[0].mat(), a.members[1].mat(), cv::NORM_INF);
+        QVERIFY2(shifted < 1e-4, qPrintable(QString("member drift %1").arg(shifted)));
+        QVERIFY(shifted * 100 < distinct);
+    }
+
+    // Computed alone (U-Net batch of one: no CFG, maxBatch 1), a member sees exactly the same
+    // inputs and kernels whatever its index, so the seed determines it bit for bit.
+    void seedDeterminesMemberComputedAlone() {
+        const auto scene = test::renderShapeScene(4242, kSize);
+        SamplerSettings s;
+        s.steps = 4;
+        s.guidance = 1.0;
+        s.ensemble = 2;
+        s.maxBatch = 1;
+        s.keepMembers = true;
+        s.seed = 5;
+        const auto a = sampler_->segment(scene.rgb, "circle", s);
+        s.seed = 6;
+        const auto c = sampler_->segment(scene.rgb, "circle", s);
+        QCOMPARE(int(a.members.size()), 2);
         QVERIFY(cv::norm(a.members[1].mat(), c.members[0].mat(), cv::NORM_INF) == 0);
+        QVERIFY(cv::norm(a.members[0].mat(), a.members[1].mat(), cv::NORM_INF) > 0);
     }
 
 };

@@ -65,6 +65,71 @@ private slots:
                                                          : x0[b];
             QVERIFY(torch::allclose(d.target[b], want, 1e-5, 1e-6));
         }
+        // The exact target, read back as x̂₀, is x₀ (ε below t = T, where √ᾱ is floored).
+        auto x0hat = predictedSample(o, d, d.target);
+        const int upTo = o == Objective::Epsilon ? 3 : 4;
+        QVERIFY(torch::allclose(x0hat.slice(0, 0, upTo), x0.slice(0, 0, upTo), 1e-3, 1e-4));
+    }
+
+    void terminalFraction_data() {
+        QTest::addColumn<double>("fraction");
+        QTest::newRow("none") << 0.0;
+        QTest::newRow("half") << 0.5;
+        QTest::newRow("all") << 1.0;
+    }
+    void terminalFraction() {
+        QFETCH(double, fraction);
+        torch::manual_seed(5);
+        ObjectiveConfig c = ObjectiveConfig::fromJson({{"timesteps", "uniform"}, {"terminal_fraction", fraction}}, "test");
+        auto u = sampleNoiseLevels(c, 20000);
+        const double atT = u.eq(1.0).to(torch::kDouble).mean().item<double>();
+        QVERIFY2(std::abs(atT - fraction) < 0.015, qPrintable(QString::number(atT)));
+        QCOMPARE(levelsToTimesteps(torch::ones({1}, torch::kDouble), 1000).item<int64_t>(), int64_t(999));
+    }
+
+    void maskLossRewardsTheRightMask() {
+        auto truth = (torch::rand({3, 1, 16, 16}) > 0.8).to(torch::kFloat) * 2 - 1;
+        const double right = maskBceDiceLoss(truth, truth).item<double>();
+        const double wrong = maskBceDiceLoss(-truth, truth).item<double>();
+        const double empty = maskBceDiceLoss(-torch::ones_like(truth), truth).item<double>();
+        QVERIFY(right < 0.01);
+        QVERIFY(empty > right);
+        QVERIFY(wrong > empty);
+        // A small object counts as much as a large one in Dice: missing it costs as much.
+        auto small = -torch::ones({1, 1, 16, 16});
+        small.index_put_({0, 0, 0, 0}, 1.0);
+        auto large = torch::ones({1, 1, 16, 16});
+        large.index_put_({0, 0, 0, 0}, -1.0);
+        const double missSmall = maskBceDiceLoss(-torch::ones_like(small), small).item<double>();
+        const double missLarge = maskBceDiceLoss(-torch::ones_like(large), large).item<double>();
+        QVERIFY(missSmall > 0.5);
+        QVERIFY(missLarge > 0.5);
+    }
+
+    void foregroundWeighting() {
+        auto target = torch::zeros({1, 1, 2, 2});
+        auto prediction = target.clone();
+        prediction.index_put_({0, 0, 0, 0}, 1.0);  // wrong on the foreground cell
+        auto coverage = torch::zeros({1, 1, 2, 2});
+        coverage.index_put_({0, 0, 0, 0}, 1.0);
+        const double plain = weightedMse(prediction, target, coverage, 1.0).item<double>();
+        const double weighted = weightedMse(prediction, target, coverage, 5.0).item<double>();
+        QCOMPARE(plain, 0.25);
+        QVERIFY(std::abs(weighted - 5.0 / 8.0) < 1e-6);  // (5·1) / 4 cells / mean weight 2
+    }
+
+    void phraseSeparation() {
+        auto orthogonal = torch::eye(3).view({3, 1, 3});
+        QVERIFY(phraseSeparationLoss(orthogonal, 0.5).item<double>() < 1e-9);
+        auto same = torch::ones({3, 2, 4});
+        QVERIFY(std::abs(phraseSeparationLoss(same, 0.5).item<double>() - 0.25) < 1e-6);
+        auto cos = pairwiseCosine(torch::tensor({1.0f, 0.0f, 1.0f, 1.0f}).view({2, 2}));
+        QVERIFY(std::abs(cos[0][1].item<double>() - std::sqrt(0.5)) < 1e-6);
+        // The gradient pushes identical phrases apart.
+        auto x = torch::randn({2, 4}).requires_grad_(true);
+        auto y = torch::stack({x[0], x[0] + 0.01 * x[1]});
+        phraseSeparationLoss(y, 0.0).backward();
+        QVERIFY(x.grad().abs().sum().item<double>() > 0);
     }
 
     void timestepSampling_data() {
@@ -160,6 +225,15 @@ private slots:
         QCOMPARE(int(c.noise), int(NoiseKind::MultiResolutionAnnealed));
         QVERIFY_THROWS_EXCEPTION(std::exception, ObjectiveConfig::fromJson({{"type", "banana"}}, "test"));
         QVERIFY_THROWS_EXCEPTION(std::exception, ObjectiveConfig::fromJson({{"p_drop", 2}}, "test"));
+        QVERIFY_THROWS_EXCEPTION(std::exception, ObjectiveConfig::fromJson({{"terminal_fraction", 1.5}}, "test"));
+        QVERIFY_THROWS_EXCEPTION(std::exception, ObjectiveConfig::fromJson({{"foreground_weight", 0}}, "test"));
+        const auto back = ObjectiveConfig::fromJson(
+            ObjectiveConfig::fromJson({{"mask_loss", 0.5}, {"phrase_separation", 0.2}, {"terminal_fraction", 0.4}}, "t")
+                .toJson(),
+            "t");
+        QCOMPARE(back.maskLoss, 0.5);
+        QCOMPARE(back.phraseSeparation, 0.2);
+        QCOMPARE(back.terminalFraction, 0.4);
     }
 
     void learningRateSchedule() {
