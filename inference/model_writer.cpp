@@ -100,6 +100,8 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.imageLatentChannels = j.value("image_latent_channels", s.imageLatentChannels);
         s.stemHidden = j.value("stem_hidden", s.stemHidden);
         s.stemLayers = j.value("stem_layers", s.stemLayers);
+        s.stemDownsample = j.value("stem_downsample", s.stemDownsample);
+        s.stemNorm = j.value("stem_norm", s.stemNorm);
         s.maskLatentChannels = j.value("mask_latent_channels", s.maskLatentChannels);
         if (j.contains("mask_codec")) s.maskCodec = parseMaskCodecKind(j.at("mask_codec").get<std::string>());
         s.blockOutChannels = j.value("block_out_channels", s.blockOutChannels);
@@ -142,6 +144,8 @@ json FromScratchSpec::toJson() const {
                 {"image_latent_channels", imageLatentChannels},
                 {"stem_hidden", stemHidden},
                 {"stem_layers", stemLayers},
+                {"stem_downsample", stemDownsample},
+                {"stem_norm", stemNorm},
                 {"mask_latent_channels", maskLatentChannels},
                 {"mask_codec", maskCodecKindName(maskCodec)},
                 {"block_out_channels", blockOutChannels},
@@ -207,6 +211,8 @@ void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPa
         stemConfig.latentChannels = s.imageLatentChannels;
         stemConfig.hiddenChannels = s.stemHidden;
         stemConfig.hiddenLayers = s.stemLayers;
+        stemConfig.downsampleChannels = s.stemDownsample;
+        stemConfig.outputNorm = s.stemNorm;
         SpaceToDepthStem stem(stemConfig);
         writeJson(root / "image_encoder/config.json", stemConfig.toJson());
         saveSafetensors((root / "image_encoder/model.safetensors").string(), cpuFloat(stateDict(*stem)));

@@ -25,6 +25,8 @@ struct FromScratchSpec {
     int imageLatentChannels = 8;
     int stemHidden = 64;
     int stemLayers = 2;
+    std::vector<int> stemDownsample;   // the stem's strided convolutions (downsample_channels)
+    bool stemNorm = true;              // the stem's output_norm (see SpaceToDepthStemConfig)
     int maskLatentChannels = 1;
     MaskCodecKind maskCodec = MaskCodecKind::Downsample;
     std::vector<int> blockOutChannels{32, 64, 128};

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "ui/loss_plot.h"
 #include "ui/model_registry.h"
+#include "ui/phrase_similarity_view.h"
 #include "ui/task_progress.h"
 
 #include <QComboBox>
@@ -324,13 +325,23 @@ void TrainingPanel::buildUi() {
     auto* resultBox = new QGroupBox(tr("Result"));
     resultBox->setLayout(resultLayout);
 
+    similarity_ = new PhraseSimilarityView;
+    warnings_ = new QLabel;
+    warnings_->setWordWrap(true);
+    warnings_->setStyleSheet(QStringLiteral("color: #b00020"));
+    auto* similarityBox = new QGroupBox(tr("Phrase similarity (text encoder)"));
+    auto* similarityLayout = new QVBoxLayout(similarityBox);
+    similarityLayout->addWidget(similarity_, 1);
+    similarityLayout->addWidget(warnings_);
+
     auto* plots = new QWidget;
     auto* plotGrid = new QGridLayout(plots);
     plotGrid->addWidget(lossPlot_, 0, 0);
     plotGrid->addWidget(iouPlot_, 0, 1);
     plotGrid->addWidget(lrPlot_, 1, 0);
     plotGrid->addWidget(previewBox, 1, 1);
-    plotGrid->addWidget(resultBox, 2, 0, 1, 2);
+    plotGrid->addWidget(resultBox, 2, 0);
+    plotGrid->addWidget(similarityBox, 2, 1);
     plotGrid->setRowStretch(0, 3);
     plotGrid->setRowStretch(1, 2);
     plotGrid->setRowStretch(2, 2);
@@ -572,6 +583,8 @@ bool TrainingPanel::start() {
     comparison_ = json();
     lossPlot_->clear();
     iouPlot_->clear();
+    similarity_->clear();
+    warnings_->clear();
     lrPlot_->clear();
     thresholds_->setRowCount(0);
     comparisonTable_->setRowCount(0);
@@ -626,11 +639,25 @@ void TrainingPanel::onValidated(qint64 step, const QString& metrics) {
     if (!m.is_object()) return;
     lastValidation_ = m;
     iouPlot_->append(tr("mIoU"), double(step), m.value("miou", 0.0));
+    if (m.contains("phrase_similarity")) {
+        try {
+            similarity_->setSimilarity(PhraseSimilarity::fromJson(m["phrase_similarity"]));
+        } catch (const std::exception&) {
+            similarity_->clear();  // a figure from another version: the rest still shows
+        }
+    }
+    QStringList warnings;
+    if (m.contains("warnings") && m["warnings"].is_array())
+        for (const auto& w : m["warnings"])
+            if (w.is_string()) warnings << QString::fromStdString(w.get<std::string>());
+    warnings_->setText(warnings.join(QLatin1Char('\n')));
     if (m.contains("per_class_iou"))
         for (const auto& [name, v] : m["per_class_iou"].items())
             iouPlot_->append(QString::fromStdString(name), double(step), v.get<double>());
     emit metricsReceived(step);
 }
+
+QString TrainingPanel::warningsText() const { return warnings_->text(); }
 
 void TrainingPanel::onPreviews(qint64, const QVector<ValidationPreview>& previews) {
     if (previews.isEmpty()) return;

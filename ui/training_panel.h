@@ -34,6 +34,7 @@ class QTemporaryDir;
 namespace ld {
 
 class LossPlot;
+class PhraseSimilarityView;
 class ModelRegistry;
 class TaskProgress;
 class TrainingWorker;
@@ -90,6 +91,8 @@ public:
     LossPlot* lossPlot() const { return lossPlot_; }
     LossPlot* iouPlot() const { return iouPlot_; }
     LossPlot* lrPlot() const { return lrPlot_; }
+    PhraseSimilarityView* similarityView() const { return similarity_; }
+    QString warningsText() const;
     QTableWidget* thresholdTable() const { return thresholds_; }
     QTableWidget* comparisonTable() const { return comparisonTable_; }
     QProgressBar* progressBar() const { return progress_; }
@@ -191,6 +194,8 @@ private:
     LossPlot* iouPlot_;
     LossPlot* lrPlot_;
     QHBoxLayout* previewRow_;
+    PhraseSimilarityView* similarity_;
+    QLabel* warnings_;
     QTableWidget* thresholds_;
     QPushButton* register_;
     QPushButton* makeActive_;

@@ -1,13 +1,14 @@
 // labeldiff-cli eval: score a model on a labelled dataset. Every image is prompted with
 // every category name; prints per-class IoU (ΣI/ΣU over the images, false positives on
-// images without the class included), the absent-class accuracy, throughput and, last,
-// the line miou=<value>.
+// images without the class included), the absent-class accuracy, throughput, a warning for
+// each pair of phrases the text encoder makes alike, and, last, the line miou=<value>.
 #include "command.h"
 #include "model_option.h"
 
 #include "core/error.h"
 #include "inference/device.h"
 #include "inference/model_directory.h"
+#include "inference/phrase_similarity.h"
 #include "inference/training_eval.h"
 
 #include <cstdio>
@@ -79,9 +80,18 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
         std::printf("best_thresholds_miou=%.4f (per-class thresholds chosen on this set)\n", r.tunedMiou);
         std::printf("images=%d pairs=%d seconds=%.2f pairs_per_second=%.2f device=%s\n", r.images, r.pairs, r.seconds,
                     r.pairsPerSecond(), target.device.str().c_str());
+        nlohmann::json figures = r.toJson();
+        if (model->textEncoder) {
+            const ld::PhraseSimilarity similarity = ld::measurePhraseSimilarity(*model, classes);
+            std::printf("phrase_similarity_max=%.4f\n", similarity.maxOffDiagonal());
+            for (const auto& p : similarity.above())
+                std::printf("warning: phrases '%s' and '%s' are encoded %.3f alike: the model cannot tell them apart\n",
+                            p.a.c_str(), p.b.c_str(), p.cosine);
+            figures["phrase_similarity"] = similarity.toJson();
+        }
         if (!a->json.empty()) {
             std::ofstream out(a->json);
-            out << r.toJson().dump(2) << "\n";
+            out << figures.dump(2) << "\n";
         }
         std::printf("miou=%.4f\n", r.miou);
         return 0;

@@ -4,6 +4,9 @@
 
 #include "inference/device.h"
 #include "inference/model_directory.h"
+#include "inference/phrase_similarity.h"
+
+#include <cstdio>
 
 #include <iostream>
 
@@ -24,8 +27,32 @@ const CommandRegistrar registrar{Command{
         return [o] {
             configureThreads();
             const auto dir = ModelDirectory::open(o->directory);
-            if (o->json) std::cout << dir->describeJson().dump(2) << "\n";
-            else std::cout << dir->describe();
+            // How alike the text encoder makes the phrases the model was trained on.
+            PhraseSimilarity similarity;
+            const nlohmann::json& training = dir->card().training;
+            if (dir->textEncoder && training.is_object() && training.contains("classes") && training["classes"].is_array()) {
+                std::vector<std::string> classes;
+                for (const auto& c : training["classes"])
+                    if (c.is_string()) classes.push_back(c.get<std::string>());
+                similarity = measurePhraseSimilarity(*dir, classes);
+            }
+            if (o->json) {
+                auto j = dir->describeJson();
+                if (!similarity.phrases.empty()) j["phrase_similarity"] = similarity.toJson();
+                std::cout << j.dump(2) << "\n";
+                return 0;
+            }
+            std::cout << dir->describe();
+            if (!similarity.phrases.empty()) {
+                std::cout << "phrase similarity (cosine of the text encodings):\n";
+                for (size_t i = 0; i < similarity.phrases.size(); ++i) {
+                    std::printf("  %-28s", similarity.phrases[i].c_str());
+                    for (double c : similarity.cosine[i]) std::printf(" %5.2f", c);
+                    std::printf("\n");
+                }
+                for (const auto& p : similarity.above())
+                    std::printf("warning: phrases '%s' and '%s' are encoded %.3f alike\n", p.a.c_str(), p.b.c_str(), p.cosine);
+            }
             return 0;
         };
     }}};

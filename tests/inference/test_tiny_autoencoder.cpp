@@ -246,6 +246,39 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, SpaceToDepthStemConfig::fromJson({{"downscale_factor", 0}}, "c.json"));
     }
 
+    // Strided convolutions first, then the unshuffle for the rest of the factor; the output
+    // normalisation gives a fresh stem a unit-scale latent (without it: a few hundredths).
+    void stemWithStridedConvsAndOutputNorm() {
+        SpaceToDepthStemConfig c;
+        c.factor = 16;
+        c.latentChannels = 8;
+        c.hiddenChannels = 24;
+        c.hiddenLayers = 1;
+        c.downsampleChannels = {8, 12};
+        c.outputNorm = true;
+        torch::manual_seed(2);
+        SpaceToDepthStem stem(c);
+        const auto keys = stateDict(*stem);
+        QVERIFY(keys.count("down.0.weight") && keys.count("down.1.weight") && keys.count("norm_out.weight"));
+        QCOMPARE(keys.at("proj_in.weight").sizes().vec(), (std::vector<int64_t>{24, 12 * 16, 1, 1}));
+        torch::NoGradGuard g;
+        const auto x = torch::rand({2, 3, 64, 96}) * 2 - 1;
+        const auto z = stem->forward(x);
+        QCOMPARE(z.sizes().vec(), (std::vector<int64_t>{2, 8, 4, 6}));
+        QVERIFY(std::abs(z.std().item<double>() - 1) < 0.1);
+        c.outputNorm = false;
+        torch::manual_seed(2);
+        SpaceToDepthStem plain(c);
+        QVERIFY(plain->forward(x).std().item<double>() < 0.2);
+        const auto back = SpaceToDepthStemConfig::fromJson(stem->config().toJson(), "config.json");
+        QCOMPARE(back.downsampleChannels, (std::vector<int>{8, 12}));
+        QVERIFY(back.outputNorm);
+        // 16 is not divisible by the 2^5 of five strided convolutions.
+        QVERIFY_THROWS_EXCEPTION(Error, SpaceToDepthStemConfig::fromJson(
+                                            {{"downscale_factor", 16}, {"downsample_channels", {4, 4, 4, 4, 4}}}, "c.json"));
+        QVERIFY_THROWS_EXCEPTION(Error, SpaceToDepthStemConfig::fromJson({{"output_norm", 1}}, "c.json"));
+    }
+
     void deviceSelection() {
         QCOMPARE(selectDevice("cpu").type(), c10::kCPU);
         QCOMPARE(selectDevice("auto").is_cuda(), cudaAvailable());

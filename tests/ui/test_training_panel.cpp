@@ -16,6 +16,7 @@
 #include "ui/loss_plot.h"
 #include "ui/model_registry.h"
 #include "ui/task_progress.h"
+#include "ui/phrase_similarity_view.h"
 #include "ui/training_panel.h"
 
 #include "support/tiny_training.h"
@@ -142,6 +143,10 @@ private slots:
         QVERIFY(panel.iouPlot()->pointCount(panel.tr("mIoU")) >= 1);
         QVERIFY(panel.iouPlot()->seriesCount() >= 2);  // mIoU and per-class IoU
         QVERIFY(panel.lrPlot()->seriesCount() == 1);
+        // The phrase-similarity heat map: one row per class, a cosine matrix.
+        const PhraseSimilarity& similarity = panel.similarityView()->similarity();
+        QCOMPARE(int(similarity.phrases.size()), int(ds_.categories.size()));
+        QVERIFY(std::abs(similarity.cosine[0][0] - 1) < 1e-4);
         panel.stop();
         QVERIFY(stopped.wait(30000));
         QVERIFY2(finished.isEmpty(), "the run ended before Stop took effect");
