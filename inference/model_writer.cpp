@@ -12,6 +12,7 @@
 #include "inference/small_text_encoder.h"
 #include "inference/space_to_depth_stem.h"
 #include "inference/state_dict.h"
+#include "inference/tiny_autoencoder.h"
 #include "inference/unet.h"
 #include "inference/unet_config.h"
 
@@ -58,6 +59,19 @@ void copyFolder(const fs::path& from, const fs::path& to) {
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
+void writeStem(const FromScratchSpec& s, const fs::path& folder) {
+    SpaceToDepthStemConfig c;
+    c.factor = s.latentFactor;
+    c.latentChannels = s.imageLatentChannels;
+    c.hiddenChannels = s.stemHidden;
+    c.hiddenLayers = s.stemLayers;
+    c.downsampleChannels = s.stemDownsample;
+    c.outputNorm = s.stemNorm;
+    SpaceToDepthStem stem(c);
+    writeJson(folder / "config.json", c.toJson());
+    saveSafetensors((folder / "model.safetensors").string(), cpuFloat(stateDict(*stem)));
+}
+
 UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
     UNet2DConditionConfig c = UNet2DConditionConfig::tiny();
     const size_t n = s.blockOutChannels.size();
@@ -89,7 +103,7 @@ UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
 
 }  // namespace
 
-FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subject) {
+FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subject, const std::string& baseDir) {
     FromScratchSpec s;
     if (!j.is_object()) throw Error(subject, "the model spec must be a JSON object");
     try {
@@ -102,6 +116,9 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.stemLayers = j.value("stem_layers", s.stemLayers);
         s.stemDownsample = j.value("stem_downsample", s.stemDownsample);
         s.stemNorm = j.value("stem_norm", s.stemNorm);
+        s.pretrainedImageEncoder = j.value("pretrained_image_encoder", s.pretrainedImageEncoder);
+        if (!s.pretrainedImageEncoder.empty() && !baseDir.empty() && fs::path(s.pretrainedImageEncoder).is_relative())
+            s.pretrainedImageEncoder = (fs::path(baseDir) / s.pretrainedImageEncoder).lexically_normal().string();
         s.maskLatentChannels = j.value("mask_latent_channels", s.maskLatentChannels);
         if (j.contains("mask_codec")) s.maskCodec = parseMaskCodecKind(j.at("mask_codec").get<std::string>());
         s.blockOutChannels = j.value("block_out_channels", s.blockOutChannels);
@@ -146,6 +163,7 @@ json FromScratchSpec::toJson() const {
                 {"stem_layers", stemLayers},
                 {"stem_downsample", stemDownsample},
                 {"stem_norm", stemNorm},
+                {"pretrained_image_encoder", pretrainedImageEncoder},
                 {"mask_latent_channels", maskLatentChannels},
                 {"mask_codec", maskCodecKindName(maskCodec)},
                 {"block_out_channels", blockOutChannels},
@@ -189,6 +207,15 @@ void replaceDirectory(const std::string& temp, const std::string& dirPath) {
 
 void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPath) {
     FromScratchSpec s = spec;
+    std::shared_ptr<TinyAutoencoder> pretrained;
+    if (!s.pretrainedImageEncoder.empty()) {
+        pretrained = loadTinyAutoencoder(s.pretrainedImageEncoder);
+        s.imageLatentChannels = pretrained->config().latentChannels;
+        s.latentFactor = pretrained->config().downscale();
+        if (s.resolution % s.latentFactor)
+            throw Error(s.pretrainedImageEncoder, "the resolution is not a multiple of the encoder's factor " +
+                                                      std::to_string(s.latentFactor));
+    }
     if (s.maskCodec == MaskCodecKind::PixelUnshuffle) s.maskLatentChannels = s.latentFactor * s.latentFactor;
     torch::manual_seed(s.seed);
     const fs::path dir(dirPath);
@@ -206,16 +233,10 @@ void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPa
         saveSafetensors((root / "text_encoder/model.safetensors").string(), cpuFloat(stateDict(text)));
         text.saveNullEmbedding((root / "text_encoder/null_embedding.safetensors").string());
 
-        SpaceToDepthStemConfig stemConfig;
-        stemConfig.factor = s.latentFactor;
-        stemConfig.latentChannels = s.imageLatentChannels;
-        stemConfig.hiddenChannels = s.stemHidden;
-        stemConfig.hiddenLayers = s.stemLayers;
-        stemConfig.downsampleChannels = s.stemDownsample;
-        stemConfig.outputNorm = s.stemNorm;
-        SpaceToDepthStem stem(stemConfig);
-        writeJson(root / "image_encoder/config.json", stemConfig.toJson());
-        saveSafetensors((root / "image_encoder/model.safetensors").string(), cpuFloat(stateDict(*stem)));
+        // A pretrained autoencoder is copied as it is (files and licence; the trainer keeps it
+        // frozen); otherwise a fresh stem.
+        if (pretrained) copyFolder(fs::path(s.pretrainedImageEncoder), root / "image_encoder");
+        else writeStem(s, root / "image_encoder");
 
         const auto unetConfig = unetConfigFor(s, textConfig.hiddenSize);
         UNet2DConditionModel unet(unetConfig);

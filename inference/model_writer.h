@@ -27,6 +27,10 @@ struct FromScratchSpec {
     int stemLayers = 2;
     std::vector<int> stemDownsample;   // the stem's strided convolutions (downsample_channels)
     bool stemNorm = true;              // the stem's output_norm (see SpaceToDepthStemConfig)
+    // A pretrained TAESD-family autoencoder folder (e.g. TAEF2) to use as the frozen image
+    // encoder instead of the learned stem: copied into the model (licence included), its
+    // latent channels and factor replace image_latent_channels and latent_factor.
+    std::string pretrainedImageEncoder;
     int maskLatentChannels = 1;
     MaskCodecKind maskCodec = MaskCodecKind::Downsample;
     std::vector<int> blockOutChannels{32, 64, 128};
@@ -52,8 +56,9 @@ struct FromScratchSpec {
     uint64_t seed = 0;
     std::string name = "labeldiff model";
 
-    // JSON keys as the field names in snake_case (resolution, latent_factor, ...).
-    static FromScratchSpec fromJson(const nlohmann::json& j, const std::string& subject);
+    // JSON keys as the field names in snake_case (resolution, latent_factor, ...;
+    // pretrained_image_encoder, resolved against `baseDir` when relative).
+    static FromScratchSpec fromJson(const nlohmann::json& j, const std::string& subject, const std::string& baseDir = {});
     nlohmann::json toJson() const;
 };
 

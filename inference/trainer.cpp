@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -83,7 +84,7 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
         c.output = resolvePath(j.value("output", std::string()), baseDir);
         c.checkpointDir = resolvePath(j.value("checkpoint_dir", std::string()), baseDir);
         c.baseModel = resolvePath(j.value("base_model", std::string()), baseDir);
-        if (j.contains("model")) c.model = FromScratchSpec::fromJson(j.at("model"), subject + ": model");
+        if (j.contains("model")) c.model = FromScratchSpec::fromJson(j.at("model"), subject + ": model", baseDir);
         if (!j.contains("data")) throw Error(subject, "no data section");
         c.data = DataConfig::fromJson(j.at("data"), baseDir, subject);
         c.objective = ObjectiveConfig::fromJson(j.value("objective", json()), subject);
@@ -486,6 +487,8 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
     auto windowStart = std::chrono::steady_clock::now();
     int64_t windowStartStep = startStep;
 
+    const bool cacheLatents = !cfg.data.augment && !model->stem && (model->tinyAutoencoder || model->vae);
+    std::map<size_t, torch::Tensor> latentCache;
     auto computeLoss = [&](const TrainingBatch& b) {
         const int64_t B = b.batch;
         auto images = torch::from_blob(const_cast<float*>(b.images.data()), {B, 3, R, R}, torch::kFloat).to(fopts);
@@ -500,7 +503,29 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         } else {
             x0 = x0.detach();
         }
-        auto imageLatent = encodeImages(*model, images);
+        // A group of phrasesPerImage samples shares one image: encode it once. A frozen
+        // pretrained encoder on unaugmented images gives each image one latent for the whole
+        // run: computed once, kept (a TAEF2 encode costs ~20× a training step on the CPU).
+        const int64_t group = std::max(1, cfg.data.phrasesPerImage);
+        torch::Tensor imageLatent;
+        if (cacheLatents) {
+            std::vector<torch::Tensor> rows;
+            for (int64_t s = 0; s < B; ++s) {
+                auto it = latentCache.find(b.item[size_t(s)]);
+                if (it == latentCache.end()) {
+                    torch::NoGradGuard ng;
+                    it = latentCache.emplace(b.item[size_t(s)], encodeImages(*model, images.slice(0, s, s + 1))).first;
+                }
+                rows.push_back(it->second);
+            }
+            imageLatent = torch::cat(rows);
+        } else if (group > 1) {
+            auto first = torch::arange(0, B, group, torch::kLong).to(device);
+            auto owner = torch::arange(0, B, torch::kLong).div(group, "floor").to(device);
+            imageLatent = encodeImages(*model, images.index_select(0, first)).index_select(0, owner);
+        } else {
+            imageLatent = encodeImages(*model, images);
+        }
         auto ctx = encodePhrases(*model, b.phrases);
         if (cfg.objective.phraseSeparation > 0) {
             std::vector<std::string> distinct = b.phrases;

@@ -325,6 +325,7 @@ TrainingBatch BatchSource::make(int64_t index) const {
         b.phrases.push_back(data_->classes[cls]);
         b.classIndex.push_back(int(cls));
         b.present.push_back(item.has(cls) ? 1 : 0);
+        b.item.push_back(indices_[pos]);
     }
     return b;
 }

@@ -85,6 +85,7 @@ struct TrainingBatch {
     std::vector<std::string> phrases;
     std::vector<int> classIndex;
     std::vector<uint8_t> present;
+    std::vector<size_t> item;    // index into LabelledImages::items of each sample's image
 };
 
 class BatchSource {

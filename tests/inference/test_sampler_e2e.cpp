@@ -94,11 +94,6 @@ double softMaskMse(Sampler& s, const SamplerSettings& settings, int scenes = 12)
     return mse / n;
 }
 
-double iou(const BinaryMask& a, const BinaryMask& b) {
-    const double u = cv::countNonZero(a.mat() | b.mat());
-    return u > 0 ? cv::countNonZero(a.mat() & b.mat()) / u : 1.0;
-}
-
 // Mean IoU of each phrase's mask with its own shape and with the other phrase's shape, over
 // held-out scenes that hold both.
 std::pair<double, double> ownAndOtherIou(Sampler& s, const SamplerSettings& settings, int scenes = 12) {
