@@ -85,7 +85,7 @@ EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledIm
     const auto& grid = defaultThresholdGrid();
     EvalResult r;
     r.classes.resize(nc);
-    std::vector<std::vector<double>> gridI(nc, std::vector<double>(grid.size())), gridU = gridI;
+    std::vector<std::vector<double>> gridI(nc, std::vector<double>(grid.size())), gridU = gridI, gridAbsentOk = gridI;
     for (size_t c = 0; c < nc; ++c) {
         r.classes[c].name = data.classes[c];
         r.classes[c].threshold = options.threshold >= 0 ? options.threshold : model->card().thresholdFor(data.classes[c]);
@@ -125,6 +125,7 @@ EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledIm
                     cv::Mat pg = ps >= grid[g];
                     gridI[c][g] += cv::countNonZero(pg & gs);
                     gridU[c][g] += cv::countNonZero(pg | gs);
+                    if (!present && cv::countNonZero(pg) < options.absentAreaFraction * side * side) gridAbsentOk[c][g]++;
                 }
             }
             r.pairs++;
@@ -143,9 +144,15 @@ EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledIm
         cs.tunedThreshold = cs.threshold;
         cs.tunedIou = cs.iou();
         if (options.tuneThresholds) {
+            // Best IoU among the τ that keep the absent accuracy; else the best absent accuracy.
+            auto absentAccuracy = [&](size_t g) { return cs.absent ? gridAbsentOk[c][g] / cs.absent : 1.0; };
+            double bestAbsent = 0;
+            for (size_t g = 0; g < grid.size(); ++g) bestAbsent = std::max(bestAbsent, absentAccuracy(g));
+            const double floor = std::min(options.minAbsentAccuracy, bestAbsent);
             double best = -1;
             size_t bestG = 0;
             for (size_t g = 0; g < grid.size(); ++g) {
+                if (absentAccuracy(g) + 1e-12 < floor) continue;
                 const double v = gridU[c][g] > 0 ? gridI[c][g] / gridU[c][g] : 1.0;
                 if (v > best + 1e-12) {
                     best = v;

@@ -3,7 +3,8 @@
 // `labeldiff-cli eval`: every image is prompted with every class name; per class
 // IoU = ΣI/ΣU over the images (false positives on images without the class included),
 // mIoU over the classes, absent-class accuracy (predicted area < 0.5 % of the image when
-// the class is absent), per-class thresholds that maximise that IoU, and throughput.
+// the class is absent), per-class thresholds that maximise that IoU while keeping the
+// absent-class accuracy (EvalOptions::minAbsentAccuracy), and throughput.
 #include "inference/sampler.h"
 #include "inference/training_data.h"
 
@@ -26,6 +27,10 @@ struct EvalOptions {
     bool tuneThresholds = true;    // also choose each class's best τ on these images
     int tuneSide = 128;            // predictions are kept at this side for tuning
     double absentAreaFraction = 0.005;
+    // A tuned τ must also answer "not here" (area < absentAreaFraction) on at least this share
+    // of the images without the class; the IoU-best τ alone tends to be so low that absent
+    // classes leave a haze. When no τ reaches it, the one with the best absent accuracy.
+    double minAbsentAccuracy = 0.9;
 };
 
 struct ClassScore {

@@ -57,7 +57,9 @@ std::string writeSubset(const fs::path& facadeTrain, const fs::path& out) {
     return path;
 }
 
-json overfitConfig(const std::string& root, const std::string& coco) {
+// The default model's recipe at 128 px: TAEF2's frozen features (cached: no augmentation),
+// the pixel-unshuffle codec, FiLM and the pooled phrase, three phrases per image.
+json overfitConfig(const std::string& root, const std::string& coco, const std::string& taef2) {
     return json{
         {"output", root + "/model"},
         {"checkpoint_dir", root + "/checkpoints"},
@@ -65,10 +67,7 @@ json overfitConfig(const std::string& root, const std::string& coco) {
         {"threads", 1},
         {"model",
          {{"resolution", kSide},
-          {"latent_factor", 8},
-          {"image_latent_channels", 16},
-          {"stem_hidden", 48},
-          {"stem_layers", 2},
+          {"pretrained_image_encoder", taef2},
           {"mask_codec", "pixel_unshuffle"},
           {"block_out_channels", {32, 64, 128}},
           {"attention", {false, true, true}},
@@ -97,7 +96,7 @@ json overfitConfig(const std::string& root, const std::string& coco) {
           {"mask_loss", 1.0},
           {"phrase_separation", 0.1},
           {"p_drop", 0.0}}},
-        {"steps", 1500},
+        {"steps", 1200},
         {"batch", 12},
         {"optim", {{"lr", 0.003}, {"warmup", 30}, {"ema", 0.0}, {"text_lr_scale", 0.3}}},
         {"checkpoint_every", 0},
@@ -112,11 +111,13 @@ class TestOverfitE2e : public QObject {
 private slots:
     void reproducesEveryPhraseOnItsTrainingImages() {
         const fs::path facade = fs::path(LABELDIFF_SHARED_DIR) / "data/facade/train";
-        if (!fs::exists(facade / "instances.json")) QSKIP("../shared/data/facade is absent");
+        const fs::path taef2 = fs::path(LABELDIFF_SHARED_DIR) / "models/taef2";
+        if (!fs::exists(facade / "instances.json") || !fs::exists(taef2))
+            QSKIP("../shared/data/facade or ../shared/models/taef2 is absent");
         QTemporaryDir tmp;
         const std::string root = tmp.path().toStdString();
         const std::string coco = writeSubset(facade, fs::path(root) / "data");
-        TrainConfig cfg = TrainConfig::fromJson(overfitConfig(root, coco), "", "overfit test");
+        TrainConfig cfg = TrainConfig::fromJson(overfitConfig(root, coco, taef2.string()), "", "overfit test");
         TrainResult r = Trainer(cfg).run([](const TrainProgress& p) {
             if (p.event == "step") qInfo("step %lld loss %.4f", (long long)p.step, p.loss);
         });

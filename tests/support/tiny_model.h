@@ -54,6 +54,7 @@ inline UNet2DConditionConfig tinyUNetConfig(const TinyModelSpec& s, int textWidt
     c.normNumGroups = 4;
     // The pooled phrase in the timestep embedding (see ld::runDenoiser).
     c.additionEmbedType = "text_time";
+    c.resnetTimeScaleShift = true;  // FiLM: the pooled phrase scales every residual block
     c.additionTimeEmbedDim = 4;
     c.projectionClassEmbeddingsInputDim = textWidth + 6 * c.additionTimeEmbedDim;
     return c;
@@ -80,6 +81,7 @@ inline std::string writeTinyModel(const std::string& dir, const TinyModelSpec& s
     stemConfig.latentChannels = s.imageLatentChannels;
     stemConfig.hiddenChannels = 16;
     stemConfig.hiddenLayers = 1;
+    stemConfig.outputNorm = true;  // a unit-scale image latent beside unit noise (see SpaceToDepthStemConfig)
     SpaceToDepthStem stem(stemConfig);
     writeJsonFile(root / "image_encoder/config.json", stemConfig.toJson());
     saveSafetensors((root / "image_encoder/model.safetensors").string(), stateDict(*stem));
