@@ -23,7 +23,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     struct Args {
         std::string model, data, images, format = "coco", threshold = "tuned", device = "auto", json;
         int steps = 0, ensemble = 0, maxImages = 0, threads = 0;
-        double guidance = -1;
+        double guidance = -1, minAbsent = 0;
         uint64_t seed = 0;
     };
     auto a = std::make_shared<Args>();
@@ -37,6 +37,8 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     sub.add_option("--seed", a->seed, "Base seed");
     sub.add_option("--threshold", a->threshold, "A threshold in [0,1], or 'tuned' (the card's per-class thresholds)");
     sub.add_option("--max-images", a->maxImages, "Score only the first N images");
+    sub.add_option("--min-absent-accuracy", a->minAbsent,
+                   "Best thresholds: only those keeping this absent-class accuracy per class (0: IoU alone)");
     sub.add_option("--device", a->device, "auto, cpu, cuda or cuda:N");
     sub.add_option("--threads", a->threads, "CPU threads (default: all cores)");
     sub.add_option("--json", a->json, "Also write the figures as JSON to this file");
@@ -59,6 +61,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
         eo.settings.ensemble = a->ensemble;
         eo.settings.guidance = a->guidance;
         eo.settings.seed = a->seed;
+        eo.minAbsentAccuracy = a->minAbsent;
         if (a->threshold == "tuned") {
             eo.threshold = -1;
         } else {
