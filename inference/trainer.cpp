@@ -405,9 +405,14 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         }
         restoreRaw(backup);
         // Keep the newest few.
+        // Never the directory this run was resumed from: the model's frozen components (a
+        // pretrained encoder) are copied from it into every later checkpoint.
         std::vector<fs::path> old;
+        std::error_code same;
         for (const auto& e : fs::directory_iterator(cfg.checkpointDir))
-            if (e.is_directory() && e.path().filename().string().rfind("step-", 0) == 0) old.push_back(e.path());
+            if (e.is_directory() && e.path().filename().string().rfind("step-", 0) == 0 &&
+                !fs::equivalent(e.path(), modelPath, same))
+                old.push_back(e.path());
         std::sort(old.begin(), old.end());
         while (cfg.keepCheckpoints > 0 && int(old.size()) > cfg.keepCheckpoints) {
             std::error_code ec;
