@@ -100,8 +100,8 @@ torch::Tensor runDenoiser(const ModelDirectory& model, const torch::Tensor& inpu
 std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model) {
     const MaskCodecSpec& spec = model.card().maskCodec;
     switch (spec.kind) {
-        case MaskCodecKind::Downsample: return std::make_unique<DownsampleMaskCodec>(spec.latentChannels, spec.factor);
-        case MaskCodecKind::PixelUnshuffle: return std::make_unique<PixelUnshuffleMaskCodec>(spec.factor);
+        case MaskCodecKind::Downsample:
+        case MaskCodecKind::PixelUnshuffle: return makeMaskCodec(spec);  // need nothing from the model
         case MaskCodecKind::Linear:
             if (!model.maskProjection) throw Error(model.root(), "the linear mask codec has no mask_codec/ weights");
             return std::make_unique<LinearMaskCodec>(LinearMaskProjection(model.maskProjection));
