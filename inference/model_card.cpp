@@ -57,7 +57,7 @@ bool safeRelativeFolder(const std::string& f) {
 }
 
 const char* const kKnownKeys[] = {"format", "version", "name", "description", "components", "mask_codec",
-                                  "prediction_type", "scheduler", "resolution", "defaults", "class_thresholds",
+                                  "prediction_type", "scheduler", "resolution", "defaults", "class_thresholds", "class_presence",
                                   "training"};
 
 }  // namespace
@@ -84,6 +84,37 @@ double ModelCard::thresholdFor(const std::string& className) const {
     auto it = classThresholds.find(className);
     return it == classThresholds.end() ? defaults.threshold : it->second;
 }
+
+double ModelCard::presenceFor(const std::string& className) const {
+    auto it = classPresence.find(className);
+    return it == classPresence.end() ? 0.0 : it->second;
+}
+
+bool ModelCard::isDiscriminative() const {
+    if (!training.is_object()) return false;
+    auto it = training.find("objective");
+    if (it == training.end()) return false;
+    if (it->is_string()) return it->get<std::string>() == "discriminative";
+    return it->is_object() && it->value("type", std::string()) == "discriminative";
+}
+
+namespace {
+
+// class name -> number in [0, 1]
+std::map<std::string, double> readClassMap(const json& j, const char* key, const std::string& subject) {
+    std::map<std::string, double> out;
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return out;
+    if (!it->is_object()) throw Error(subject, std::string("'") + key + "' must be an object of class name: number");
+    for (const auto& [name, v] : it->items()) {
+        if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
+            throw Error(subject, std::string("'") + key + "." + name + "' must be a number in [0, 1], got " + describe(v));
+        out[name] = v.get<double>();
+    }
+    return out;
+}
+
+}  // namespace
 
 ModelCard modelCardFromJson(const json& j, const std::string& subject) {
     if (!j.is_object()) throw Error(subject, "a model card must be a JSON object");
@@ -135,14 +166,8 @@ ModelCard modelCardFromJson(const json& j, const std::string& subject) {
         s.ensemble = getInt(d, "ensemble", s.ensemble, 1, 1024, subject, "defaults.");
         s.threshold = getNumber(d, "threshold", s.threshold, 0.0, 1.0, subject, "defaults.");
     }
-    if (auto it = j.find("class_thresholds"); it != j.end() && !it->is_null()) {
-        if (!it->is_object()) throw Error(subject, "'class_thresholds' must be an object of class name: threshold");
-        for (const auto& [name, v] : it->items()) {
-            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
-                throw Error(subject, "'class_thresholds." + name + "' must be a number in [0, 1], got " + describe(v));
-            c.classThresholds[name] = v.get<double>();
-        }
-    }
+    c.classThresholds = readClassMap(j, "class_thresholds", subject);
+    c.classPresence = readClassMap(j, "class_presence", subject);
     if (auto it = j.find("training"); it != j.end() && !it->is_null()) {
         if (!it->is_object()) throw Error(subject, "'training' must be an object");
         c.training = *it;
@@ -172,6 +197,7 @@ json modelCardToJson(const ModelCard& c) {
                      {"ensemble", c.defaults.ensemble},
                      {"threshold", c.defaults.threshold}};
     j["class_thresholds"] = c.classThresholds;
+    if (!c.classPresence.empty()) j["class_presence"] = c.classPresence;
     j["training"] = c.training.is_object() ? c.training : json::object();
     return j;
 }

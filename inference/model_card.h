@@ -44,6 +44,8 @@ struct ModelCard {
     int resolution = 512;            // image side the model was trained at
     SamplingDefaults defaults;
     std::map<std::string, double> classThresholds;  // class name -> threshold in [0, 1]
+    // Class name -> presence gate τ_p in [0, 1] (core/presence_gate.h); 0 or missing: none.
+    std::map<std::string, double> classPresence;
     // Training provenance (base model, data, steps, objective, date ...), free-form.
     nlohmann::json training = nlohmann::json::object();
     // Top-level keys this version does not know, written back unchanged.
@@ -51,6 +53,11 @@ struct ModelCard {
 
     // The threshold for a class: its own if the card has one, else the default.
     double thresholdFor(const std::string& className) const;
+    // The presence gate for a class: its own if the card has one, else 0 (always present).
+    double presenceFor(const std::string& className) const;
+    // Whether the denoiser is the discriminative baseline (training objective
+    // "discriminative"): one pass from a zero latent, logits instead of a sample.
+    bool isDiscriminative() const;
 };
 
 ModelCard modelCardFromJson(const nlohmann::json& j, const std::string& subject);

@@ -1,6 +1,7 @@
 #include "inference/sampler.h"
 
 #include "core/error.h"
+#include "core/presence_gate.h"
 #include "inference/conditioning.h"
 #include "inference/ddim_scheduler.h"
 #include "inference/device.h"
@@ -215,8 +216,16 @@ SamplerSettings Sampler::resolve(const SamplerSettings& in, const std::string& p
     if (s.guidance < 0) s.guidance = card.defaults.guidance;
     if (s.ensemble <= 0) s.ensemble = card.defaults.ensemble;
     if (s.threshold < 0) s.threshold = card.thresholdFor(phrase);
+    if (s.presence < 0) s.presence = card.presenceFor(phrase);
+    if (card.isDiscriminative()) {
+        // One pass, no noise: steps, ensemble and guidance have nothing to act on.
+        s.steps = 1;
+        s.ensemble = 1;
+        s.guidance = 1;
+    }
     if (s.eta < 0) throw Error("sampler settings", "eta must be >= 0");
     if (s.threshold > 1) throw Error("sampler settings", "threshold must be in [0, 1]");
+    if (s.presence > 1) throw Error("sampler settings", "presence gate must be in [0, 1]");
     if (s.ensemble > 256) throw Error("sampler settings", "ensemble size must be at most 256");
     parseTimestepSpacing(s.spacing);
     return s;
@@ -245,17 +254,25 @@ PhraseSegmentation Sampler::segment(const cv::Mat& rgb, const std::string& phras
         // η > 0 draws fresh noise each step from a generator of its own, again on the CPU.
         auto etaGen = at::detail::createCPUGenerator(s.seed ^ 0x9e3779b97f4a7c15ull);
         torch::Tensor x0;
-        const size_t n = plan.steps();
+        const bool discriminative = d.model->card().isDiscriminative();
+        const size_t n = discriminative ? 1 : plan.steps();
         for (size_t i = 0; i < n; ++i) {
             if (cancel && cancel->cancelled()) throw Cancelled();
             const auto ts = Clock::now();
-            const double t = plan.timestep(i);
-            auto out = d.denoise(x, t, image, cond, s.guidance, s.maxBatch);
-            std::optional<torch::Tensor> noise;
-            if (s.eta > 0) noise = torch::randn(x.sizes(), etaGen, torch::kFloat).to(x.device(), x.scalar_type());
-            auto [next, pred] = plan.step(out, i, x, s.eta, noise);
-            x = next;
-            x0 = pred;
+            const double t = discriminative ? 0.0 : plan.timestep(i);
+            if (discriminative) {
+                // The baseline maps a zero latent straight to logits of the mask latent.
+                auto out = d.denoise(torch::zeros_like(x), t, image, cond, 1.0, s.maxBatch);
+                x0 = torch::sigmoid(out) * 2 - 1;
+                x = x0;
+            } else {
+                auto out = d.denoise(x, t, image, cond, s.guidance, s.maxBatch);
+                std::optional<torch::Tensor> noise;
+                if (s.eta > 0) noise = torch::randn(x.sizes(), etaGen, torch::kFloat).to(x.device(), x.scalar_type());
+                auto [next, pred] = plan.step(out, i, x, s.eta, noise);
+                x = next;
+                x0 = pred;
+            }
             if (onStep) {
                 TrajectoryFrame f;
                 f.phrase = phrase;
@@ -280,13 +297,16 @@ PhraseSegmentation Sampler::segment(const cv::Mat& rgb, const std::string& phras
         auto probs = (members + 1) * 0.5;
         auto stdev = s.ensemble > 1 ? probs.std(0, /*unbiased=*/false, /*keepdim=*/true) : torch::zeros_like(mean);
         const int W = rgb.cols, H = rgb.rows;
-        result.soft = resize(toSoftMask(mean), W, H);
+        const SoftMask meanSoft = toSoftMask(mean);
+        result.presence = presenceScore(meanSoft);
+        result.present = result.presence >= float(s.presence);
+        result.soft = resize(meanSoft, W, H);
         result.uncertainty = resize(probabilityMask(stdev), W, H);
         if (s.keepMembers)
             for (int64_t k = 0; k < members.size(0); ++k)
                 result.members.push_back(resize(toSoftMask(members.slice(0, k, k + 1)), W, H));
         result.threshold = float(s.threshold);
-        result.mask = threshold(result.soft, result.threshold);
+        result.mask = result.present ? threshold(result.soft, result.threshold) : BinaryMask(H, W);
         result.timings.decodeMs = msSince(td);
     } catch (const Cancelled&) {
         throw;
@@ -317,20 +337,28 @@ SemanticSegmentation Sampler::segmentPhrases(const cv::Mat& rgb, const std::vect
             };
         out.phrases.push_back(segment(rgb, phrases[i], settings, cb, cancel));
     }
-    std::vector<const SoftMask*> probs;
-    for (const auto& p : out.phrases) probs.push_back(&p.soft);
-    out.labels = semanticLabels(probs, backgroundThreshold);
+    out.labels = semanticLabels(presentSoftMasks(out.phrases), backgroundThreshold);
     return out;
 }
 
+std::vector<const SoftMask*> presentSoftMasks(const std::vector<PhraseSegmentation>& phrases) {
+    std::vector<const SoftMask*> probs;
+    for (const auto& p : phrases) probs.push_back(p.present ? &p.soft : nullptr);
+    return probs;
+}
+
 cv::Mat semanticLabels(const std::vector<const SoftMask*>& probabilities, double backgroundThreshold) {
-    if (probabilities.empty()) return {};
-    const int H = probabilities[0]->height(), W = probabilities[0]->width();
+    const SoftMask* first = nullptr;
     for (const auto* p : probabilities)
-        if (p->height() != H || p->width() != W) throw Error("semantic map", "the soft masks differ in size");
+        if (p && !first) first = p;
+    if (!first) return {};
+    const int H = first->height(), W = first->width();
+    for (const auto* p : probabilities)
+        if (p && (p->height() != H || p->width() != W)) throw Error("semantic map", "the soft masks differ in size");
     cv::Mat labels(H, W, CV_32SC1, cv::Scalar(0));
     cv::Mat best(H, W, CV_32FC1, cv::Scalar(float(backgroundThreshold)));
     for (size_t i = 0; i < probabilities.size(); ++i) {
+        if (!probabilities[i]) continue;
         const cv::Mat& m = probabilities[i]->mat();
         for (int y = 0; y < H; ++y) {
             const float* pm = m.ptr<float>(y);

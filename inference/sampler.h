@@ -32,6 +32,9 @@ struct SamplerSettings {
     uint64_t seed = 0;         // member k uses seed + k
     double eta = 0;            // DDIM η (0 = deterministic DDIM)
     double threshold = -1;     // τ on probabilities; < 0: the card's per-class τ or default
+    // Presence gate τ_p (core/presence_gate.h): the mask is empty unless the presence score
+    // reaches it. < 0: the card's per-class gate (none when the card has none); 0: no gate.
+    double presence = -1;
     int maxBatch = 0;          // U-Net batch limit (2·E with CFG); 0: everything in one batch
     bool keepMembers = false;  // also return each member's soft mask
 };
@@ -61,8 +64,12 @@ struct PhraseSegmentation {
     std::string phrase;
     SoftMask soft;         // mean probability at the original image size
     SoftMask uncertainty;  // per-pixel std across ensemble members (zeros for E = 1)
-    BinaryMask mask;       // soft >= threshold
+    BinaryMask mask;       // soft >= threshold where present, else empty
     float threshold = 0.5f;
+    // presenceScore of the mean mask at the model's resolution, and whether it reached
+    // the gate (settings.presence). An absent phrase keeps its soft mask for display.
+    float presence = 0;
+    bool present = true;
     std::vector<SoftMask> members;  // with keepMembers
     SegmentTimings timings;
     // The settings actually used (defaults resolved), for provenance.
@@ -136,7 +143,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// The per-pixel argmax aggregation on its own (soft masks of one size).
+// The per-pixel argmax aggregation on its own (soft masks of one size; a null entry is a
+// phrase found absent, which takes no pixel).
 cv::Mat semanticLabels(const std::vector<const SoftMask*>& probabilities, double backgroundThreshold);
+// The soft masks of the present phrases, null for the absent ones (for semanticLabels).
+std::vector<const SoftMask*> presentSoftMasks(const std::vector<PhraseSegmentation>& phrases);
 
 }  // namespace ld

@@ -114,6 +114,8 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
         c.logEvery = j.value("log_every", c.logEvery);
         c.log = resolvePath(j.value("log", std::string()), baseDir);
         c.finalValidation = j.value("final_validation", c.finalValidation);
+        c.minAbsentAccuracy = j.value("min_absent_accuracy", c.minAbsentAccuracy);
+        c.timeLimitMinutes = j.value("time_limit_minutes", c.timeLimitMinutes);
     } catch (const json::exception& e) {
         throw Error(subject, std::string("bad training config: ") + e.what());
     }
@@ -122,6 +124,8 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
     if (c.log.empty()) c.log = (fs::path(c.checkpointDir) / "progress.jsonl").string();
     if (c.steps < 1 || c.batch < 1 || c.accumulate < 1) throw Error(subject, "steps, batch and accumulate must be >= 1");
     if (c.textLrScale < 0) throw Error(subject, "optim.text_lr_scale must be >= 0");
+    if (!(c.minAbsentAccuracy >= 0 && c.minAbsentAccuracy <= 1)) throw Error(subject, "min_absent_accuracy must be in [0, 1]");
+    if (!(c.timeLimitMinutes >= 0)) throw Error(subject, "time_limit_minutes must be >= 0");
     if (c.baseModel.empty() && c.objective.objective == Objective::Flow) c.model.prediction = PredictionType::Flow;
     if (c.baseModel.empty() && c.objective.objective != Objective::Flow &&
         c.objective.objective != Objective::Discriminative)
@@ -173,7 +177,9 @@ json TrainConfig::toJson() const {
             {"warn_zero_iou_after", warnZeroIouAfter},
             {"log_every", logEvery},
             {"log", log},
-            {"final_validation", finalValidation}};
+            {"final_validation", finalValidation},
+            {"min_absent_accuracy", minAbsentAccuracy},
+            {"time_limit_minutes", timeLimitMinutes}};
 }
 
 double Trainer::learningRate(const TrainConfig& c, int64_t step) {
@@ -432,6 +438,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             torch::NoGradGuard ng;
             EvalOptions eo;
             eo.threshold = -1;
+            eo.minAbsentAccuracy = cfg.minAbsentAccuracy;
             r = evaluateModel(model, valData, subset, eo, nullptr);
             if (model->textEncoder) similarity = measurePhraseSimilarity(*model, classes);
         } catch (...) {
@@ -578,15 +585,15 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             cancelled = true;
             break;
         }
+        if (cfg.timeLimitMinutes > 0 && elapsed() >= cfg.timeLimitMinutes * 60.0) {
+            // Out of time: finish as at the last step (checkpoint to go on from, final model).
+            if (result.lastCheckpoint.find(checkpointName(step)) == std::string::npos)
+                result.lastCheckpoint = saveCheckpoint(step, losses);
+            result.timeLimited = true;
+            break;
+        }
         ++step;
         torch::manual_seed(mixSeed(cfg.seed, uint64_t(step)));
-        if (std::getenv("LABELDIFF_TRAIN_DEBUG")) {
-            torch::NoGradGuard ng;
-            for (auto& p : trainable)
-                std::fprintf(stderr, "dbg step %lld %s %.9g %.9g %.9g\n", (long long)step, p.name.c_str(),
-                             p.param.sum().item<double>(), adamM[p.name].sum().item<double>(),
-                             adamV[p.name].sum().item<double>());
-        }
         const double lr = learningRate(cfg, step);
         for (auto& p : trainable)
             if (p.param.grad().defined()) p.param.mutable_grad().zero_();
@@ -647,7 +654,8 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         const bool stopping = stopAfter > 0 && step >= stopAfter;
         if (cfg.validateEvery > 0 && step % cfg.validateEvery == 0 && step < cfg.steps && !valSubset.empty()) {
             EvalResult r = validate(valSubset, step);
-            for (const auto& cs : r.classes) card.classThresholds[cs.name] = cs.tunedThreshold;
+            card.classThresholds = r.tunedThresholds();
+            card.classPresence = r.tunedPresence();
             windowStart = std::chrono::steady_clock::now();
         }
         if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || stopping) {
@@ -683,7 +691,9 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
     // The final model: EMA weights, thresholds tuned on the whole validation set.
     std::vector<torch::Tensor> backup;
     if (cfg.finalValidation && !valIdx.empty()) {
-        card.classThresholds = validate(valIdx, step).tunedThresholds();
+        const EvalResult r = validate(valIdx, step);
+        card.classThresholds = r.tunedThresholds();
+        card.classPresence = r.tunedPresence();
     }
     ModelCard c = card;
     c.training = provenance(step);

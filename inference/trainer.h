@@ -54,6 +54,12 @@ struct TrainConfig {
     int64_t logEvery = 10;
     std::string log;               // JSON-lines file; default <checkpointDir>/progress.jsonl
     bool finalValidation = true;
+    // Validation tunes each class's (τ, presence gate) for the best mIoU among those that
+    // answer "not here" on at least this share of the (image, absent class) pairs.
+    double minAbsentAccuracy = 0.0;
+    // Wall-clock budget of the whole run (loading and caching included); reached, the run
+    // ends as at its last step, with a checkpoint and the final model. 0: none.
+    double timeLimitMinutes = 0;
     nlohmann::json raw;            // the config as read, for provenance
 
     // Relative paths are resolved against baseDir (the config file's folder).
@@ -76,6 +82,7 @@ using TrainProgressCallback = std::function<void(const TrainProgress&)>;
 struct TrainResult {
     int64_t steps = 0;            // the last completed step
     bool cancelled = false;
+    bool timeLimited = false;     // stopped by time_limit_minutes (the model was still written)
     std::string lastCheckpoint;
     std::string output;           // empty when cancelled
     std::vector<double> losses;   // per step of this run

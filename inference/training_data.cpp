@@ -193,6 +193,20 @@ void splitIndices(size_t n, double valFraction, uint64_t seed, std::vector<size_
     std::sort(train.begin(), train.end());
 }
 
+void validationSplit(const DataConfig& config, uint64_t seed, LabelledImages& data, std::vector<size_t>& indices) {
+    std::vector<std::string> classes = config.classes;
+    if (classes.empty()) classes = datasetClasses(config.train);
+    indices.clear();
+    if (!config.val.empty()) {
+        data = loadLabelledImages(config.val, classes, 0);
+        for (size_t i = 0; i < data.items.size(); ++i) indices.push_back(i);
+    } else {
+        data = loadLabelledImages(config.train, classes, 0);
+        std::vector<size_t> train;
+        splitIndices(data.items.size(), config.valFraction, seed, train, indices);
+    }
+}
+
 BatchSource::BatchSource(const LabelledImages* data, std::vector<size_t> indices, DataConfig config, int resolution,
                          int batch, uint64_t seed)
     : data_(data), indices_(std::move(indices)), config_(std::move(config)), resolution_(resolution), batch_(batch),

@@ -76,6 +76,10 @@ LabelledImages loadLabelledImages(const std::vector<DataSource>& sources, const 
 
 // A seeded split of n items: `valFraction` of them (at least one when n > 1) to val.
 void splitIndices(size_t n, double valFraction, uint64_t seed, std::vector<size_t>& train, std::vector<size_t>& val);
+// The validation images as the trainer chooses them: the explicit val sources, or the
+// seeded split of the training sources; at their original size, with the configured
+// classes (every category of the training data when none are named).
+void validationSplit(const DataConfig& config, uint64_t seed, LabelledImages& data, std::vector<size_t>& indices);
 
 struct TrainingBatch {
     int64_t index = -1;

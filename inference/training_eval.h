@@ -3,8 +3,10 @@
 // `labeldiff-cli eval`: every image is prompted with every class name; per class
 // IoU = ΣI/ΣU over the images (false positives on images without the class included),
 // mIoU over the classes, absent-class accuracy (predicted area < 0.5 % of the image when
-// the class is absent), per-class thresholds that maximise that IoU while keeping the
-// absent-class accuracy (EvalOptions::minAbsentAccuracy), and throughput.
+// the class is absent), per-class thresholds and presence gates (core/presence_gate.h)
+// that maximise that IoU while keeping the absent-class accuracy
+// (EvalOptions::minAbsentAccuracy), and throughput.
+#include "core/presence_gate.h"
 #include "inference/sampler.h"
 #include "inference/training_data.h"
 
@@ -24,12 +26,15 @@ struct EvalOptions {
     SamplerSettings settings;      // steps, guidance, ensemble ... (0/-1: the card's)
     // Threshold: >= 0 a fixed τ for every class; < 0 the card's per-class τ (or default).
     double threshold = -1;
-    bool tuneThresholds = true;    // also choose each class's best τ on these images
+    // Presence gate: >= 0 a fixed τ_p for every class (0: none); < 0 the card's per class.
+    double presence = -1;
+    bool tuneThresholds = true;    // also choose each class's best (τ, τ_p) on these images
     int tuneSide = 128;            // predictions are kept at this side for tuning
-    double absentAreaFraction = 0.005;
-    // A tuned τ must also answer "not here" (area < absentAreaFraction) on at least this share
-    // of the images without the class; the IoU-best τ alone tends to be so low that absent
-    // classes leave a haze. When no τ reaches it, the one with the best absent accuracy.
+    double absentAreaFraction = kPresenceAreaFraction;
+    // The tuned (τ, τ_p) must together answer "not here" (area < absentAreaFraction) on at
+    // least this share of the (image, absent class) pairs, pooled over the classes as
+    // absentAccuracy is; the IoU-best τ alone tends to be so low that absent classes leave
+    // a haze. When none reaches it, the best reachable share.
     double minAbsentAccuracy = 0.0;
 };
 
@@ -39,8 +44,11 @@ struct ClassScore {
     double iou() const { return uni > 0 ? intersection / uni : 1.0; }
     int present = 0, absent = 0, absentCorrect = 0;
     double threshold = 0.5;      // the one used
+    double presence = 0;         // the gate used
     double tunedThreshold = 0.5; // the best on these images
+    double tunedPresence = 0;
     double tunedIou = 0;
+    double tunedAbsentAccuracy = 1;
 };
 
 struct EvalResult {
@@ -51,13 +59,9 @@ struct EvalResult {
     double seconds = 0;
     double pairsPerSecond() const { return seconds > 0 ? pairs / seconds : 0; }
     std::map<std::string, double> tunedThresholds() const;
+    std::map<std::string, double> tunedPresence() const;  // only the classes with a gate
     nlohmann::json toJson() const;
 };
-
-// Whether the model is the discriminative baseline (the card's training objective).
-bool isDiscriminativeModel(const ModelDirectory& model);
-// The baseline's single pass: image + phrase -> probabilities at the image's size.
-SoftMask discriminativeSegment(const ModelDirectory& model, const cv::Mat& rgb, const std::string& phrase);
 
 // `data` at original size (loadLabelledImages with side 0); `indices` the images to use
 // (empty: all). progress(done, total) after each image.

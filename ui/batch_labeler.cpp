@@ -1,9 +1,9 @@
 #include "ui/batch_labeler.h"
 
+#include "inference/model_provenance.h"
 #include "ui/edit_commands.h"
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
-#include "ui/provenance.h"
 #include "ui/task_progress.h"
 
 #include <QFileInfo>
@@ -128,7 +128,7 @@ void BatchLabeler::onResult(const SegmentResultPtr& result) {
             a.categoryId = categoryIds_[i];
             a.segmentation = Segmentation::fromMask(mask);
             a.score = cv::mean(phrases[i].soft.mat(), mask.mat())[0];
-            a.provenance = modelProvenance(phrases[i].settings, result->modelName);
+            a.provenance = modelProvenance(phrases[i].settings, result->modelName.toStdString());
             list.push_back(std::move(a));
         }
         const ImageStatus status = ImageEditCommand::statusFor(img->status, list);

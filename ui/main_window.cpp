@@ -4,6 +4,7 @@
 #include "core/folder_dataset.h"
 #include "core/image.h"
 #include "core/project.h"
+#include "inference/model_provenance.h"
 #include "ui/annotation_editor.h"
 #include "ui/autosave.h"
 #include "ui/batch_labeler.h"
@@ -17,7 +18,6 @@
 #include "ui/mask_image.h"
 #include "ui/progress_indicator.h"
 #include "ui/prompt_panel.h"
-#include "ui/provenance.h"
 #include "ui/sampler_panel.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/task_progress.h"
@@ -649,7 +649,7 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
         p.soft = s.soft;
         p.uncertainty = s.uncertainty;
         p.members = s.members;
-        p.provenance = modelProvenance(s.settings, result->modelName);
+        p.provenance = modelProvenance(s.settings, result->modelName.toStdString());
         if (semantic) {
             // Several phrases compete per pixel (DiGSeg's argmax); a phrase's soft mask
             // is kept outside its region at zero so τ still moves only its own pixels.
@@ -657,6 +657,8 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
             s.soft.mat().copyTo(own, result->segmentation.labels == int(i + 1));
             p.soft = SoftMask::fromMat(own);
         }
+        p.present = s.present;
+        p.presence = s.presence;
         p.setThreshold(s.threshold);
         proposals_.push_back(std::move(p));
     }
@@ -675,6 +677,15 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
     refreshProposals();
     const SegmentTimings& t = phrases.front().timings;
     statusTiming_->setText(tr("last: %1 ms (%2 ms/step)").arg(result->totalMs, 0, 'f', 0).arg(t.meanStepMs(), 0, 'f', 1));
+    QStringList absent;
+    for (const PhraseSegmentation& s : phrases)
+        if (!s.present)
+            absent << tr("'%1' (confidence %2 < %3)")
+                          .arg(QString::fromStdString(s.phrase))
+                          .arg(s.presence, 0, 'f', 2)
+                          .arg(s.settings.presence, 0, 'f', 2);
+    if (!absent.isEmpty())
+        statusBar()->showMessage(tr("Not found: %1. Move τ to see the model's mask anyway.").arg(absent.join(", ")), 10000);
     if (segmentTask_) segmentTask_->finish(tr("done"));
     strip_->scrubTo(strip_->frameCount() - 1);
     emit proposalReady();
@@ -697,8 +708,12 @@ void MainWindow::refreshProposals() {
 void MainWindow::onThreshold(double tau) {
     doc_->setThreshold(tau);
     if (proposals_.empty()) return;
-    // Live re-threshold of the kept soft masks: no sampling.
-    for (Proposal& p : proposals_) p.setThreshold(float(tau));
+    // Live re-threshold of the kept soft masks: no sampling. A person moving τ overrides
+    // the presence gate.
+    for (Proposal& p : proposals_) {
+        p.present = true;
+        p.setThreshold(float(tau));
+    }
     refreshProposals();
 }
 

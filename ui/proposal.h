@@ -1,6 +1,8 @@
 #pragma once
 // A mask the model proposed and nobody has accepted yet: the soft mask is kept so that τ
-// can move without sampling again; the binary mask is always threshold(soft, τ).
+// can move without sampling again; the binary mask is threshold(soft, τ), or empty while
+// the model's presence gate says the phrase is not in the image (moving τ by hand
+// overrides that: the person has seen the soft mask and wants it).
 #include "core/dataset.h"
 #include "core/mask.h"
 
@@ -20,13 +22,15 @@ struct Proposal {
     SoftMask uncertainty;
     std::vector<SoftMask> members;
     float tau = 0.5f;
+    bool present = true;  // the sampler's presence gate
+    float presence = 0;   // and the score it compared
     BinaryMask mask;
     Provenance provenance;  // model, settings and seed, for the annotation it becomes
 
     bool empty() const { return soft.empty(); }
     void setThreshold(float t) {
         tau = t;
-        mask = threshold(soft, tau);
+        mask = present ? threshold(soft, tau) : BinaryMask(soft.height(), soft.width());
         provenance.settings["threshold"] = tau;
     }
 };

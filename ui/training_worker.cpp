@@ -29,22 +29,6 @@ void registerTypes() {
     (void)once;
 }
 
-// The validation images as the trainer chooses them (trainer.cpp: explicit val sources,
-// or the seeded split of the training sources), at their original size.
-void validationSplit(const TrainConfig& cfg, LabelledImages& data, std::vector<size_t>& indices) {
-    std::vector<std::string> classes = cfg.data.classes;
-    if (classes.empty()) classes = datasetClasses(cfg.data.train);
-    indices.clear();
-    if (!cfg.data.val.empty()) {
-        data = loadLabelledImages(cfg.data.val, classes, 0);
-        for (size_t i = 0; i < data.items.size(); ++i) indices.push_back(i);
-    } else {
-        data = loadLabelledImages(cfg.data.train, classes, 0);
-        std::vector<size_t> train;
-        splitIndices(data.items.size(), cfg.data.valFraction, cfg.seed, train, indices);
-    }
-}
-
 QImage toQImage(const cv::Mat& rgb) {
     return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
 }
@@ -121,15 +105,11 @@ QVector<ValidationPreview> TrainingWorker::makePreviews(const QString& modelDir,
         const TrainConfig cfg = TrainConfig::fromJson(json::parse(configJson.toStdString()), "", "training panel");
         LabelledImages data;
         std::vector<size_t> idx;
-        validationSplit(cfg, data, idx);
+        validationSplit(cfg.data, cfg.seed, data, idx);
         auto model = ModelDirectory::open(modelDir.toStdString());
-        const bool discriminative = isDiscriminativeModel(*model);
-        std::unique_ptr<Sampler> sampler;
-        if (!discriminative) {
-            SamplerOptions so;
-            so.device = cfg.device;
-            sampler = std::make_unique<Sampler>(model, so);
-        }
+        SamplerOptions so;
+        so.device = cfg.device;
+        Sampler sampler(model, so);
         for (size_t i : idx) {
             if (out.size() >= kPreviewImages || cancel_.cancelled()) break;
             const LabelledImage& item = data.items[i];
@@ -139,21 +119,12 @@ QVector<ValidationPreview> TrainingWorker::makePreviews(const QString& modelDir,
             ValidationPreview v;
             v.file = QString::fromStdString(item.file);
             v.phrase = QString::fromStdString(data.classes[c]);
-            SoftMask soft;
-            if (discriminative) soft = discriminativeSegment(*model, item.rgb, data.classes[c]);
-            else soft = sampler->segment(item.rgb, data.classes[c], SamplerSettings{}, {}, &cancel_).soft;
+            const PhraseSegmentation seg = sampler.segment(item.rgb, data.classes[c], SamplerSettings{}, {}, &cancel_);
             const QImage image = toQImage(item.rgb);
             v.image = image.scaled(kPreviewSide, kPreviewSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             v.truth = overlay(image, item.masks[c], QColor(40, 200, 80));
-            v.prediction = overlay(image, soft.mat(), QColor(230, 60, 60));
-            double inter = 0, uni = 0;
-            for (int y = 0; y < item.masks[c].rows; ++y)
-                for (int x = 0; x < item.masks[c].cols; ++x) {
-                    const bool g = item.masks[c].at<uchar>(y, x) >= 128, p = soft.at(y, x) >= 0.5f;
-                    inter += g && p;
-                    uni += g || p;
-                }
-            v.iou = uni > 0 ? inter / uni : 1.0;
+            v.prediction = overlay(image, seg.soft.mat(), QColor(230, 60, 60));
+            v.iou = iou(seg.mask, BinaryMask::fromMat(item.masks[c] >= 128));
             out.push_back(v);
         }
     } catch (const std::exception&) {
@@ -168,7 +139,7 @@ void TrainingWorker::compare(const QString& configJson, const QString& oldModel,
         const TrainConfig cfg = TrainConfig::fromJson(json::parse(configJson.toStdString()), "", "training panel");
         LabelledImages data;
         std::vector<size_t> idx;
-        validationSplit(cfg, data, idx);
+        validationSplit(cfg.data, cfg.seed, data, idx);
         if (idx.empty()) throw std::runtime_error("the validation split is empty");
         EvalOptions eo;
         eo.threshold = -1;

@@ -113,6 +113,8 @@ int run(const SegmentOptions& o) {
         results.push_back(sampler->segment(rgb, phrases[k], o.settings, onStep));
         const auto& r = results.back();
         nlohmann::json line{{"phrase", r.phrase},
+                            {"present", r.present},
+                            {"presence", r.presence},
                             {"area", area(r.mask)},
                             {"fraction", double(area(r.mask)) / double(rgb.total())},
                             {"settings", samplerSettingsJson(r.settings)},
@@ -128,9 +130,8 @@ int run(const SegmentOptions& o) {
             saveImage(phrasePath(o.uncertainty, k, n, r.phrase), to8bit(r.uncertainty));
     }
     if (!o.semantic.empty()) {
-        std::vector<const SoftMask*> probs;
-        for (const auto& r : results) probs.push_back(&r.soft);
-        cv::Mat labels = semanticLabels(probs, o.background), out;
+        cv::Mat labels = semanticLabels(presentSoftMasks(results), o.background), out;
+        if (labels.empty()) labels = cv::Mat::zeros(rgb.rows, rgb.cols, CV_32SC1);  // every phrase absent
         labels.convertTo(out, CV_8UC1);
         saveImage(o.semantic, out);
     }

@@ -95,6 +95,9 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
                       << "\n";
             return 0;
         }
+        if (r.timeLimited)
+            std::cout << "time limit reached at step " << r.steps << "; go on with: labeldiff-cli train --resume "
+                      << r.lastCheckpoint << "\n";
         std::cout << "model written to " << r.output << " (" << duration(r.wallSeconds) << ")\n";
         return 0;
     };

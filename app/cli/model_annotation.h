@@ -3,6 +3,7 @@
 // annotation: RLE, box, area, the mean probability inside
 // the mask as score, and the provenance that reproduces it (model, settings, seed).
 #include "core/dataset.h"
+#include "inference/model_provenance.h"
 #include "inference/sampler.h"
 
 #include <CLI/CLI.hpp>
@@ -23,15 +24,13 @@ inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions&
     sub.add_option("--seed", s.seed, "Base seed (member k uses seed + k)")->capture_default_str();
     sub.add_option("--eta", s.eta, "DDIM eta (0: deterministic)")->capture_default_str();
     sub.add_option("--threshold", s.threshold, "Threshold on the probability (default: the model's per class)");
+    sub.add_option("--presence", s.presence,
+                   "Presence gate: no mask unless the most confident 0.5 % of pixels reach it (0: off; "
+                   "default: the model's per class)");
     sub.add_option("--max-batch", s.maxBatch, "Largest U-Net batch (0: no limit)");
     sub.add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     sub.add_option("--dtype", o.dtype, "fp32, bf16 or fp16")->capture_default_str();
     sub.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-}
-
-inline nlohmann::json samplerSettingsJson(const SamplerSettings& s) {
-    return {{"steps", s.steps}, {"spacing", s.spacing}, {"guidance", s.guidance}, {"ensemble", s.ensemble},
-            {"seed", s.seed},   {"eta", s.eta},         {"threshold", s.threshold}};
 }
 
 // Empty masks ("not here") give no annotation.
@@ -46,12 +45,7 @@ inline std::optional<Annotation> modelAnnotation(const PhraseSegmentation& r, in
     a.bbox = bbox(r.mask);
     a.area = double(area(r.mask));
     a.score = double(cv::mean(r.soft.mat(), r.mask.mat())[0]);
-    Provenance p;
-    p.source = Provenance::Source::Model;
-    p.model = model;
-    p.settings = samplerSettingsJson(r.settings);
-    p.seed = r.settings.seed;
-    a.provenance = p;
+    a.provenance = modelProvenance(r.settings, model);
     return a;
 }
 

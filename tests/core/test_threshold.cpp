@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/mask.h"
+#include "core/presence_gate.h"
 #include "core/threshold.h"
 
 #include <random>
@@ -37,6 +38,37 @@ Ramp separable(int seed, float lo, float hi) {
             p.at<float>(y, x) = fg ? hi : lo;
         }
     return {ld::SoftMask::fromMat(p), t};
+}
+
+// A 100×100 image. Present: the truth is the left 30 columns, predicted at `body` with a
+// confident core of `core` (2 % of the pixels); absent: no truth, a haze of `haze` over the
+// left 10 columns. Everything else 0.05.
+struct GateCase {
+    ld::SoftMask prediction;
+    ld::BinaryMask truth;
+};
+GateCase gateCase(bool present, float body, float core, float haze) {
+    cv::Mat p(100, 100, CV_32F, cv::Scalar(0.05f));
+    ld::BinaryMask t(100, 100);
+    for (int y = 0; y < 100; ++y)
+        for (int x = 0; x < 30; ++x) {
+            if (present) {
+                t.set(y, x, true);
+                p.at<float>(y, x) = (y < 20 && x < 10) ? core : body;
+            } else if (x < 10) {
+                p.at<float>(y, x) = haze;
+            }
+        }
+    return {ld::SoftMask::fromMat(p), t};
+}
+
+std::vector<ld::GridCounts> gateSamples(float body, float core, float haze) {
+    std::vector<ld::GridCounts> out;
+    for (bool present : {true, true, false, false}) {
+        const GateCase g = gateCase(present, body, core, haze);
+        out.push_back(ld::gridCounts(g.prediction, g.truth, ld::presenceScore(g.prediction)));
+    }
+    return out;
 }
 
 }  // namespace
@@ -160,6 +192,96 @@ private slots:
         const float tau = ld::otsuThreshold(mask);
         if (expected >= 0) QCOMPARE(tau, expected);
         QCOMPARE(ld::iou(ld::threshold(mask, tau), truth), 1.0);
+    }
+
+    void presenceScore_data() {
+        QTest::addColumn<int>("confident");  // pixels at 0.9 out of 40 000, the rest at 0.2
+        QTest::addColumn<float>("expected");
+        QTest::newRow("none") << 0 << 0.2f;
+        QTest::newRow("one short of 0.5 %") << 199 << 0.2f;
+        QTest::newRow("exactly 0.5 %") << 200 << 0.9f;
+        QTest::newRow("most") << 30000 << 0.9f;
+    }
+    void presenceScore() {
+        QFETCH(int, confident);
+        QFETCH(float, expected);
+        cv::Mat p(200, 200, CV_32F, cv::Scalar(0.2f));
+        for (int i = 0; i < confident; ++i) p.at<float>(i / 200, (i * 7) % 200) = 0.9f;
+        QCOMPARE(ld::presenceScore(ld::SoftMask::fromMat(p)), expected);
+        QCOMPARE(ld::presenceScore(ld::SoftMask()), 0.0f);
+    }
+
+    void gridCountsMatchThresholding() {
+        const Ramp r = ramp(100, 37);
+        const auto& grid = ld::defaultThresholdGrid();
+        const ld::GridCounts c = ld::gridCounts(r.prediction, r.truth, 0.5f);
+        QCOMPARE(c.truth, int64_t(63));
+        QCOMPARE(c.pixels, int64_t(100));
+        for (size_t g : {size_t(0), size_t(30), size_t(45), size_t(90)}) {
+            const ld::BinaryMask m = ld::threshold(r.prediction, grid[g]);
+            QCOMPARE(c.predicted[g], ld::area(m));
+            QCOMPARE(c.intersection[g], ld::intersectionArea(m, r.truth));
+        }
+        QVERIFY_THROWS_EXCEPTION(ld::Error, ld::gridCounts(r.prediction, ld::BinaryMask(2, 2), 0.5f));
+    }
+
+    void gateRemovesTheHazeOfAbsentClasses() {
+        // The truth is predicted at 0.35, the haze of absent images at 0.4: no τ alone keeps
+        // the one and drops the other, but only present images have a confident core.
+        const auto samples = gateSamples(0.35f, 0.9f, 0.4f);
+        for (double floor : {0.0, 0.9}) {
+            const ld::GatedThreshold g = ld::bestGatedThreshold(samples, floor);
+            QCOMPARE(g.iou, 1.0);
+            QCOMPARE(g.absentAccuracy, 1.0);
+            QVERIFY(g.tau <= 0.35f);
+            QVERIFY(g.presence > 0.4f && g.presence <= 0.9f);
+        }
+        // Without a core the gate cannot tell them apart: with the floor the best is a τ
+        // above the haze (truth lost), and no gate is chosen when it changes nothing.
+        const auto flat = gateSamples(0.35f, 0.35f, 0.4f);
+        const ld::GatedThreshold g = ld::bestGatedThreshold(flat, 0.9);
+        QCOMPARE(g.absentAccuracy, 1.0);
+        QVERIFY(g.iou < 0.1);
+        QCOMPARE(g.presence, 0.0f);
+    }
+
+    void unreachableFloorFallsBack() {
+        // The absent images carry a blob more confident than any truth: nothing answers
+        // "not here" for them, so the floor drops to what is reachable (none) and the
+        // IoU decides.
+        const auto samples = gateSamples(0.9f, 0.9f, 0.95f);
+        const ld::GatedThreshold g = ld::bestGatedThreshold(samples, 1.0);
+        const ld::GatedThreshold loose = ld::bestGatedThreshold(samples, 0.0);
+        QCOMPARE(g.absentAccuracy, 0.0);
+        QCOMPARE(g.tau, loose.tau);
+        QCOMPARE(g.presence, loose.presence);
+        QCOMPARE(g.iou, 0.75);  // the truth and the blobs
+        std::vector<ld::GridCounts> bad = samples;
+        bad[0].predicted.pop_back();
+        QVERIFY_THROWS_EXCEPTION(ld::Error, ld::bestGatedThreshold(bad, 0.0));
+    }
+
+    void pooledFloorSpendsWhereItIsCheap() {
+        // Class A: the gate separates truth from haze (IoU 1, all absent answered). Class B:
+        // it cannot — answering its absent images costs all of its IoU. With four absent
+        // images per class, a pooled floor of 0.5 is met by A alone and B keeps its IoU; a
+        // per-class floor of 0.5 would have to zero B.
+        const std::vector<std::vector<ld::GridCounts>> classes{gateSamples(0.35f, 0.9f, 0.4f),
+                                                               gateSamples(0.35f, 0.35f, 0.4f)};
+        const auto pooled = ld::bestGatedThresholds(classes, 0.5);
+        QCOMPARE(int(pooled.size()), 2);
+        QCOMPARE(pooled[0].iou, 1.0);
+        QCOMPARE(pooled[0].absentAccuracy, 1.0);
+        QVERIFY(pooled[1].iou > 0.7);
+        QCOMPARE(pooled[1].absentAccuracy, 0.0);
+        QVERIFY(ld::bestGatedThreshold(classes[1], 0.5).iou < 0.1);
+        // A floor that needs B too: B gives up its IoU to answer.
+        const auto strict = ld::bestGatedThresholds(classes, 1.0);
+        QCOMPARE(strict[1].absentAccuracy, 1.0);
+        QVERIFY(strict[1].iou < 0.1);
+        // No floor: each class alone at its best IoU.
+        const auto free = ld::bestGatedThresholds(classes, 0.0);
+        QCOMPARE(free[1].iou, ld::bestGatedThreshold(classes[1], 0.0).iou);
     }
 
     void otsuConstant() {

@@ -158,6 +158,37 @@ private slots:
         QVERIFY(cv::norm(all.soft.mat(), half.soft.mat(), cv::NORM_INF) == 0);
     }
 
+    void presenceGateEmptiesTheMaskOnly() {
+        auto s = Sampler::open(ddimModel_, {"cpu"});
+        const cv::Mat image = testImage(32, 32);
+        SamplerSettings settings;
+        settings.threshold = 0;
+        settings.presence = 0;
+        const auto open = s->segment(image, "circle", settings);
+        QVERIFY(open.present);
+        QVERIFY(open.presence > 0 && open.presence <= 1);
+        QCOMPARE(area(open.mask), int64_t(32 * 32));
+        // A gate just above the score closes: no mask, the soft mask is still there to show.
+        settings.presence = std::min(1.0, double(open.presence) + 1e-3);
+        const auto closed = s->segment(image, "circle", settings);
+        QVERIFY(!closed.present);
+        QCOMPARE(closed.presence, open.presence);
+        QCOMPARE(area(closed.mask), int64_t(0));
+        QCOMPARE(closed.mask.width(), 32);
+        QVERIFY(cv::norm(open.soft.mat(), closed.soft.mat(), cv::NORM_INF) == 0);
+        // An absent phrase takes no pixel of the semantic map.
+        const auto map = s->segmentPhrases(image, {"circle", "square"}, settings, 0.0);
+        QVERIFY(!map.phrases[0].present);
+        QVERIFY(map.labels.empty() || cv::countNonZero(map.labels == 1) == 0);
+        // The card's per-class gate is the default; out of range is an error.
+        auto card = readModelCard(ddimModel_ + "/" + kModelCardFileName);
+        QCOMPARE(card.presenceFor("circle"), 0.0);
+        QCOMPARE(s->resolve({}, "circle").presence, 0.0);
+        SamplerSettings bad;
+        bad.presence = 1.5;
+        QVERIFY_THROWS_EXCEPTION(Error, s->resolve(bad, "circle"));
+    }
+
     void guidanceRunsBothBranches() {
         auto s = Sampler::open(ddimModel_, {"cpu"});
         const cv::Mat image = testImage(32, 32);
@@ -209,6 +240,10 @@ private slots:
         const cv::Mat labels = ld::semanticLabels({&ma, &mb}, background);
         QCOMPARE(labels.type(), CV_32SC1);
         QCOMPARE(labels.at<int32_t>(1, 2), expected);
+        // A phrase found absent (null) never wins; all absent gives no map.
+        const cv::Mat withoutA = ld::semanticLabels({nullptr, &mb}, background);
+        QCOMPARE(withoutA.at<int32_t>(1, 2), b >= background ? 2 : 0);
+        QVERIFY(ld::semanticLabels({nullptr, nullptr}, background).empty());
     }
 
     void lruEvictsTheLeastRecentlyUsed() {

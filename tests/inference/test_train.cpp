@@ -5,6 +5,7 @@
 // patterns hold parameters fixed.
 #include "core/atomic_file.h"
 #include "core/dataset_format.h"
+#include "core/error.h"
 #include "core/synthetic_scene.h"
 #include "inference/model_directory.h"
 #include "inference/safetensors.h"
@@ -164,11 +165,39 @@ private slots:
         QCOMPARE(int(r.losses.size()), 6);
         for (double l : r.losses) QVERIFY(std::isfinite(l));
         auto model = ModelDirectory::open(cfg.output);
-        QCOMPARE(isDiscriminativeModel(*model), objective == "discriminative");
+        QCOMPARE(model->card().isDiscriminative(), objective == "discriminative");
         if (objective == "flow") QCOMPARE(model->card().scheduler, std::string("flow"));
         // The written U-Net takes the pooled phrase, and validation sampled through it.
         QCOMPARE(model->unet->config().additionEmbedType, std::string(pooledPhrase ? "text_time" : ""));
         QVERIFY(r.validation.contains("miou"));
+        // The sampler serves every objective; the baseline in one pass whatever was asked.
+        Sampler sampler(model);
+        SamplerSettings asked;
+        asked.steps = 5;
+        asked.ensemble = 3;
+        const PhraseSegmentation seg = sampler.segment(cv::Mat(40, 30, CV_8UC3, cv::Scalar(90, 140, 200)), "circle", asked);
+        QCOMPARE(seg.mask.width(), 30);
+        QCOMPARE(int(seg.timings.stepMs.size()), objective == "discriminative" ? 1 : 5);
+    }
+
+    void timeLimitEndsTheRunWithAModel() {
+        QTemporaryDir tmp;
+        const std::string root = tmp.path().toStdString();
+        const std::string coco = writeScenes(root + "/data", 2, 64);
+        json j = tinyConfig(root, coco);
+        j["steps"] = 1000000;
+        j["batch"] = 2;
+        j["time_limit_minutes"] = 0.02;
+        j["data"]["val_max_images"] = 1;
+        TrainConfig cfg = TrainConfig::fromJson(j, "", "test");
+        TrainResult r = Trainer(cfg).run();
+        QVERIFY(r.timeLimited);
+        QVERIFY(!r.cancelled);
+        QVERIFY(r.steps < 1000000);
+        QVERIFY(fs::exists(r.lastCheckpoint + "/training_state/state.json"));
+        QCOMPARE(ModelDirectory::open(cfg.output)->card().training.value("steps", int64_t(-1)), r.steps);
+        j["time_limit_minutes"] = -1;
+        QVERIFY_THROWS_EXCEPTION(Error, TrainConfig::fromJson(j, "", "test"));
     }
 
     // The panel's "fine-tune the default model" path: the shipped model is the starting
