@@ -48,16 +48,16 @@ void writeAll(int fd, const std::string& bytes, const std::string& path) {
     }
 }
 
-// The rename is only durable once the directory entry is on disk. Some file systems
-// refuse fsync on a directory; that is not a reason to report the save as failed.
+}  // namespace
+
+// Some file systems refuse fsync on a directory; that is not a reason to report a save as
+// failed.
 void syncDirectory(const std::string& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     ::fsync(fd);
     ::close(fd);
 }
-
-}  // namespace
 
 void writeFileAtomic(const std::string& path, const std::string& bytes) {
     if (path.empty()) throw Error(path, "empty file name");

@@ -9,6 +9,9 @@ namespace ld {
 // previous content of `path` is untouched and no temporary file is left behind.
 void writeFileAtomic(const std::string& path, const std::string& bytes);
 
+// fsyncs a directory, so that a rename inside it is durable (best effort).
+void syncDirectory(const std::string& dir);
+
 // Reads a whole file; throws ld::Error naming `path` when it cannot.
 std::string readFile(const std::string& path);
 

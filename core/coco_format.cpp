@@ -27,7 +27,10 @@
 #include "core/atomic_file.h"
 #include "core/dataset_formats.h"
 #include "core/error.h"
+#include "core/format_util.h"
 #include "core/image.h"
+#include "core/json_read.h"
+#include "core/pixel_limit.h"
 #include "core/polygon.h"
 #include "core/rle.h"
 #include "core/segmentation_json.h"
@@ -201,17 +204,7 @@ public:
 
 private:
     json parse() {
-        const std::string text = readFile(path_);
-        try {
-            return json::parse(text);
-        } catch (const json::parse_error& e) {
-            std::string what = e.what();
-            // "[json.exception.parse_error.101] parse error at line 3, column 7: ..."
-            const size_t bracket = what.find("] ");
-            if (what.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) what = what.substr(bracket + 2);
-            if (text.find_first_not_of(" \t\r\n") == std::string::npos) what = "the file is empty";
-            throw Error(path_, "malformed JSON: " + what);
-        }
+        return parseJson(readFile(path_), path_);
     }
 
     [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
@@ -294,11 +287,19 @@ private:
                 ds_.warnings.add("image without file_name");
             } else if (!fn->is_string()) {
                 fail(key + ".file_name", std::string("is a ") + fn->type_name() + ", expected a string");
+            } else if (auto inside = insideRelativePath(fn->get<std::string>())) {
+                im.fileName = *inside;
             } else {
-                im.fileName = fn->get<std::string>();
+                // An absolute path or one leaving the images folder ("../x"): a dataset from
+                // someone else must not make LabelDiff read or write elsewhere.
+                ds_.warnings.add("images whose file_name leaves the images folder skipped");
+                continue;
             }
             im.width = readSize(e, "width", key);
             im.height = readSize(e, "height", key);
+            if (int64_t(im.width) * im.height > kMaxPixels)
+                fail(key, "size " + std::to_string(im.width) + "x" + std::to_string(im.height) +
+                              " is more pixels than the limit of " + std::to_string(kMaxPixels));
             im.extra = json::object();
             for (auto it = e.begin(); it != e.end(); ++it)
                 if (it.key() != "id" && it.key() != "file_name" && it.key() != "width" && it.key() != "height")

@@ -12,14 +12,7 @@
 
 namespace ld {
 
-nlohmann::json readJsonFile(const std::string& path) {
-    const std::string text = readFile(path);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(path, std::string("not valid JSON: ") + e.what());
-    }
-}
+namespace fs = std::filesystem;
 
 std::string jsonText(const nlohmann::json& j, int indent) {
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -71,6 +64,20 @@ void setAreaAndBbox(Annotation& a, int height, int width) {
     const Rle r = toRle(a.segmentation, height, width);
     a.area = double(rleArea(r));
     a.bbox = rleBbox(r);
+}
+
+std::optional<std::string> insideRelativePath(const std::string& fileName) {
+    if (fileName.empty() || fileName.find('\0') != std::string::npos) return std::nullopt;
+    const fs::path p = fs::path(fileName).lexically_normal();
+    if (p.empty() || p.is_absolute() || p.has_root_name() || p.has_root_directory()) return std::nullopt;
+    const std::string first = p.begin()->string();
+    if (first == ".." || first == ".") return std::nullopt;
+    return p.generic_string();
+}
+
+fs::path outputNameOf(const std::string& fileName) {
+    if (auto inside = insideRelativePath(fileName)) return fs::path(*inside);
+    return fs::path(safeFileName(fs::path(fileName).lexically_normal().filename().string()));
 }
 
 std::string safeFileName(const std::string& name) {

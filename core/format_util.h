@@ -1,18 +1,16 @@
 #pragma once
-// Small pieces shared by the dataset formats that are not COCO: JSON files with errors
-// that name the file, ids that real files write as numbers or strings, annotation
-// area/bbox from the pixels.
+// Small pieces shared by the dataset formats: ids that real files write as numbers or
+// strings, annotation area/bbox from the pixels, safe file names.
 #include "core/dataset.h"
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 
 namespace ld {
 
-// Parses a JSON file; ld::Error naming the file when unreadable or malformed.
-nlohmann::json readJsonFile(const std::string& path);
 // Pretty-printed (indent 2) text with a final newline; invalid UTF-8 is replaced.
 std::string jsonText(const nlohmann::json& j, int indent = 2);
 
@@ -29,6 +27,14 @@ void setAreaAndBbox(Annotation& a, int height, int width);
 // A name made safe as one file-name component ('/', '\\', ':', '*', '?', '"', '<', '>',
 // '|' and control characters become '_'; "", "." and ".." become "_").
 std::string safeFileName(const std::string& name);
+
+// `fileName` as a relative path that stays inside the folder it is relative to (lexically:
+// not absolute, no leading ".." after normalisation, not empty), in generic form; nullopt
+// otherwise. Readers skip images whose file name fails this; writers fall back to
+// outputNameOf so that nothing is written outside the chosen folder.
+std::optional<std::string> insideRelativePath(const std::string& fileName);
+// insideRelativePath, or else the bare file name (safeFileName of it).
+std::filesystem::path outputNameOf(const std::string& fileName);
 
 // The beginning (and end) of a file, for cheap format detection; empty when unreadable.
 std::string fileHead(const std::string& path, size_t bytes = 65536);

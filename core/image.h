@@ -1,6 +1,8 @@
 #pragma once
 // Image loading with EXIF orientation applied, so that what is annotated is what is
 // displayed and exported.
+#include "core/pixel_limit.h"
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -10,7 +12,7 @@ namespace ld {
 
 struct ImageLoadOptions {
     // Images with more pixels are refused before decoding (ld::Error).
-    int64_t maxPixels = int64_t(1) << 28;  // 268 M pixels ≈ 16k × 16k
+    int64_t maxPixels = kMaxPixels;
     // Alpha is composited over this colour (RGB).
     cv::Vec3b background{255, 255, 255};
     bool applyExifOrientation = true;

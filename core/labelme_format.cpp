@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/file_batch.h"
 #include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/image.h"
 #include "core/png_codec.h"
 #include "core/polygon.h"
@@ -123,10 +124,15 @@ bool readPoints(const json& shape, std::vector<std::pair<double, double>>& point
     return true;
 }
 
-// labelme2coco.py's polygon for a circle (centre, point on the circle).
+// labelme2coco.py's polygon for a circle (centre, point on the circle). Its vertex count
+// grows with the radius and is undefined below r = 0.05 (acos of less than -1); bounded
+// here to 12..4096, which changes nothing for a circle that fits the pixel limit
+// (4096 vertices is r ≈ 340 000).
 Polygon circlePolygon(double cx, double cy, double px, double py) {
+    constexpr double kMaxVertices = 4096;
     const double r = std::hypot(px - cx, py - cy);
-    const int n = std::max(int(M_PI / std::acos(1.0 - 0.1 / r)), 12);
+    const double exact = r > 0.05 ? M_PI / std::acos(1.0 - 0.1 / r) : 12.0;
+    const int n = std::isfinite(exact) ? int(std::clamp(exact, 12.0, kMaxVertices)) : 12;
     Polygon poly;
     for (int i = 0; i < n; ++i) {
         poly.push_back(cx + r * std::sin(2 * M_PI / n * i));
@@ -229,8 +235,7 @@ public:
         for (const ImageInfo& image : dataset.images) {
             if (image.width <= 0 || image.height <= 0)
                 throw Error(image.fileName, "image has no size; labelme needs imageWidth/imageHeight");
-            fs::path rel = fs::path(image.fileName).lexically_normal();
-            if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") rel = rel.filename();
+            fs::path rel = outputNameOf(image.fileName);
             rel.replace_extension(".json");
             const fs::path jsonPath = outDir / rel;
             fs::path imageFile = imagesBase.empty() ? jsonPath.parent_path() / fs::path(image.fileName).filename()

@@ -302,8 +302,7 @@ private:
 };
 
 fs::path maskStem(const ImageInfo& image) {
-    fs::path rel = fs::path(image.fileName).lexically_normal();
-    if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") rel = rel.filename();
+    fs::path rel = outputNameOf(image.fileName);
     rel.replace_extension();
     return rel;
 }

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/file_batch.h"
 #include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/panoptic.h"
 
 #include <filesystem>

@@ -3,6 +3,8 @@
 #include "core/dataset_formats.h"
 #include "core/error.h"
 #include "core/format_util.h"
+#include "core/pixel_limit.h"
+#include "core/json_read.h"
 #include "core/png_codec.h"
 #include "core/rle.h"
 #include "core/segmentation.h"
@@ -160,9 +162,20 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
             if (onlyImages && !onlyImages->count(*id)) continue;
             ImageInfo info;
             info.id = *id;
-            info.fileName = jsonString(im, "file_name");
-            info.width = int(im.contains("width") ? jsonToInt(im["width"]).value_or(0) : 0);
-            info.height = int(im.contains("height") ? jsonToInt(im["height"]).value_or(0) : 0);
+            const auto inside = insideRelativePath(jsonString(im, "file_name"));
+            if (!inside) {
+                d.warnings.add("images whose file_name is empty or leaves the images folder skipped");
+                continue;
+            }
+            info.fileName = *inside;
+            const int64_t w = im.contains("width") ? jsonToInt(im["width"]).value_or(0) : 0;
+            const int64_t h = im.contains("height") ? jsonToInt(im["height"]).value_or(0) : 0;
+            if (w < 0 || h < 0 || w > 1000000 || h > 1000000 || w * h > kMaxPixels) {
+                d.warnings.add("images of a negative or too large size skipped");
+                continue;
+            }
+            info.width = int(w);
+            info.height = int(h);
             info.extra = json::object();
             for (auto it = im.begin(); it != im.end(); ++it)
                 if (it.key() != "id" && it.key() != "file_name" && it.key() != "width" && it.key() != "height")
@@ -341,8 +354,7 @@ std::map<int64_t, int64_t> addPanopticFiles(const Dataset& dataset, const std::s
                                 {"iscrowd", a->iscrowd ? 1 : 0}});
             segmentIdOf[a->id] = sid;
         }
-        fs::path pngName = fs::path(image.fileName).lexically_normal();
-        if (pngName.is_absolute() || pngName.empty() || *pngName.begin() == "..") pngName = pngName.filename();
+        fs::path pngName = outputNameOf(image.fileName);
         pngName.replace_extension(".png");
         if (!pngNames.insert(pngName.generic_string()).second)
             throw Error(image.fileName, "two images would share the panoptic PNG " + pngName.generic_string());

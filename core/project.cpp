@@ -2,7 +2,9 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "core/palette.h"
+#include "core/pixel_limit.h"
 #include "core/rle.h"
 #include "core/segmentation_json.h"
 
@@ -211,6 +213,9 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             if (im.fileName.empty()) r.fail(w + ".file_name", "empty");
             im.width = r.dimension(r.field(o, w, "width"), w + ".width");
             im.height = r.dimension(r.field(o, w, "height"), w + ".height");
+            if (int64_t(im.width) * im.height > kMaxPixels)
+                r.fail(w, "size " + std::to_string(im.width) + "x" + std::to_string(im.height) +
+                              " is more pixels than the limit of " + std::to_string(kMaxPixels));
             if (const json* v = r.optional(o, "status")) im.status = statusFrom(r.string(*v, w + ".status"), r, w + ".status");
             if (!ids.insert(im.id).second) r.fail(w + ".id", "duplicate image id " + std::to_string(im.id));
             p.images.push_back(im);
@@ -280,13 +285,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
 }
 
 Project loadProject(const std::string& path) {
-    const std::string text = readFile(path);
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(path, std::string("not valid JSON: ") + e.what());
-    }
+    const json j = parseJson(readFile(path), path);
     Warnings warnings;
     return projectFromJson(j, path, warnings);
 }

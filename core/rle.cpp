@@ -1,6 +1,7 @@
 #include "core/rle.h"
 
 #include "core/error.h"
+#include "core/pixel_limit.h"
 
 #include <algorithm>
 #include <limits>
@@ -15,15 +16,13 @@ std::string sizeText(int height, int width) {
     return std::to_string(height) + "x" + std::to_string(width);
 }
 
-// Counts are uint32 in pycocotools, so an image whose pixel count does not fit cannot be
-// encoded faithfully; refusing it here keeps every later sum free of overflow.
+// The shared pixel limit (below pycocotools' uint32 counts) keeps every later sum free of
+// overflow and every decode within memory.
 uint64_t checkedPixelCount(int height, int width, const std::string& where) {
     if (height <= 0 || width <= 0)
         throw Error(subjectOf(where), "RLE size " + sizeText(height, width) + " is not positive");
-    const uint64_t n = uint64_t(height) * uint64_t(width);
-    if (n > std::numeric_limits<uint32_t>::max())
-        throw Error(subjectOf(where), "RLE size " + sizeText(height, width) + " is too large (more than 2^32-1 pixels)");
-    return n;
+    checkPixelLimit(width, height, subjectOf(where), "RLE size");
+    return uint64_t(height) * uint64_t(width);
 }
 
 void checkSum(uint64_t sum, uint64_t expected, const std::string& where) {

@@ -1,6 +1,7 @@
 #include "core/segmentation_json.h"
 
 #include "core/error.h"
+#include "core/pixel_limit.h"
 
 #include <cmath>
 #include <string>
@@ -88,6 +89,7 @@ Segmentation rleFromJson(const nlohmann::json& j, int height, int width, const s
         throw Error(where, "RLE \"size\" must be [height, width], got " + size->dump());
     const int h = sizeValue((*size)[0], where, "height");
     const int w = sizeValue((*size)[1], where, "width");
+    checkPixelLimit(w, h, where, "RLE size");
     if (height > 0 && width > 0 && (h != height || w != width))
         throw Error(where, "RLE size " + sizeText(h, w) + " differs from the image size " + sizeText(height, width));
     Rle r;

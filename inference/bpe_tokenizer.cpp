@@ -1,6 +1,7 @@
 #include "inference/bpe_tokenizer.h"
 
 #include "core/error.h"
+#include "core/json_read.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -251,12 +252,7 @@ bool tokenText(const nlohmann::json& j, const char* key, std::string& out) {
 }
 
 nlohmann::json readJsonObject(const std::string& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(readPlain(path));
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(path, std::string("malformed JSON: ") + e.what());
-    }
+    const nlohmann::json j = parseJson(readPlain(path), path);
     if (!j.is_object()) throw Error(path, "is not a JSON object");
     return j;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <new>
+#include <string>
 #include <thread>
 
 namespace ld {
@@ -83,6 +85,12 @@ ComputeTarget selectCompute(const ComputeOptions& options) {
                     "fp16 is not supported on the CPU; use fp32 or bf16 there, or fp16 with --device cuda");
     configureThreads(options.threads);
     return target;
+}
+
+bool isOutOfMemory(const std::exception& e) {
+    if (dynamic_cast<const std::bad_alloc*>(&e)) return true;
+    const std::string what = e.what();
+    return what.find("out of memory") != std::string::npos || what.find("can't allocate memory") != std::string::npos;
 }
 
 }  // namespace ld

@@ -4,6 +4,7 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
+#include <exception>
 #include <string>
 
 namespace ld {
@@ -33,6 +34,10 @@ std::string dtypeName(c10::ScalarType type);  // "fp32", "bf16", "fp16", or torc
 // of every LibTorch version, so fp16 on CPU is refused with advice to use fp32 or bf16.
 // Also sets the intra-op thread count (see configureThreads).
 ComputeTarget selectCompute(const ComputeOptions& options);
+
+// An allocation failure on any device: CUDA's "out of memory", the CPU allocator's
+// "can't allocate memory", or std::bad_alloc.
+bool isOutOfMemory(const std::exception& e);
 
 // LibTorch's default intra-op thread count can be 1; sets it to `requested`, or to
 // $LABELDIFF_THREADS, or to the hardware concurrency. Returns the count in effect.

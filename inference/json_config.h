@@ -3,29 +3,20 @@
 // library's default, a key of the wrong type is an ld::Error that names the file and key
 // (a silently misread config gives a network that loads but computes nonsense).
 #include "core/error.h"
+#include "core/json_read.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace ld::jsoncfg {
 
 inline nlohmann::json readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path, "cannot open the config file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    try {
-        nlohmann::json j = nlohmann::json::parse(ss.str());
-        if (!j.is_object()) throw Error(path, "the config is not a JSON object");
-        return j;
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(path, std::string("malformed JSON: ") + e.what());
-    }
+    nlohmann::json j = readJsonFile(path);
+    if (!j.is_object()) throw Error(path, "the config is not a JSON object");
+    return j;
 }
 
 inline bool has(const nlohmann::json& j, const std::string& key) {

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 
 #include <cmath>
 
@@ -203,14 +204,7 @@ json modelCardToJson(const ModelCard& c) {
 }
 
 ModelCard readModelCard(const std::string& path) {
-    const std::string bytes = readFile(path);
-    json j;
-    try {
-        j = json::parse(bytes);
-    } catch (const json::exception& e) {
-        throw Error(path, std::string("malformed JSON: ") + e.what());
-    }
-    return modelCardFromJson(j, path);
+    return modelCardFromJson(readJsonFile(path), path);
 }
 
 void writeModelCard(const std::string& path, const ModelCard& card) {

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "inference/autoencoder_kl.h"
 #include "inference/bpe_tokenizer.h"
 #include "inference/phrase_vocabulary.h"
@@ -26,14 +27,7 @@ using json = nlohmann::json;
 
 namespace {
 
-json readJson(const fs::path& p) {
-    const std::string bytes = readFile(p.string());
-    try {
-        return json::parse(bytes);
-    } catch (const json::exception& e) {
-        throw Error(p.string(), std::string("malformed JSON: ") + e.what());
-    }
-}
+json readJson(const fs::path& p) { return readJsonFile(p.string()); }
 
 std::string classNameOf(const json& config) {
     if (config.is_object()) {

@@ -18,6 +18,8 @@
 
 #include <torch/torch.h>
 
+#include <fcntl.h>  // AT_FDCWD
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc ≥ 2.28)
 #include <unistd.h>
 
 #include <atomic>
@@ -190,7 +192,15 @@ json FromScratchSpec::toJson() const {
 
 void replaceDirectory(const std::string& temp, const std::string& dirPath) {
     const fs::path dir(dirPath);
+    const std::string parent = fs::absolute(dir).parent_path().string();
     std::error_code ec;
+    // One atomic exchange where the file system has it: a crash leaves either the old
+    // model or the new one under `dir`, never neither.
+    if (fs::exists(dir, ec) && ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dirPath.c_str(), RENAME_EXCHANGE) == 0) {
+        syncDirectory(parent);
+        fs::remove_all(temp, ec);  // now the old model
+        return;
+    }
     std::string old;
     if (fs::exists(dir, ec)) {
         old = tempSibling(dir, "old");
@@ -202,6 +212,7 @@ void replaceDirectory(const std::string& temp, const std::string& dirPath) {
         if (!old.empty()) fs::rename(old, dir, ec);
         throw;
     }
+    syncDirectory(parent);
     if (!old.empty()) fs::remove_all(old, ec);
 }
 

@@ -1,6 +1,7 @@
 #include "inference/safetensors.h"
 
 #include "core/error.h"
+#include "core/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -113,6 +114,7 @@ std::string directoryOf(const std::string& path) {
 nlohmann::json parseJsonRejectingDuplicates(const std::string& text, const std::string& subject) {
     // nlohmann keeps the last of two equal keys; a checkpoint with two tensors of the same
     // name is ambiguous, so every object's keys are tracked while parsing.
+    checkJsonDepth(text, subject);
     std::vector<std::set<std::string>> open;
     std::string duplicate;
     auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {

@@ -43,11 +43,6 @@ uint64_t imageKey(const cv::Mat& rgb) {
     return h;
 }
 
-bool isOutOfMemory(const std::exception& e) {
-    const std::string what = e.what();
-    return what.find("out of memory") != std::string::npos || what.find("CUDA error: out of memory") != std::string::npos;
-}
-
 SoftMask toSoftMask(const torch::Tensor& signedMask) { return signedTensorToSoftMask(signedMask); }
 SoftMask probabilityMask(const torch::Tensor& p) { return signedTensorToSoftMask(p * 2 - 1); }
 

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "inference/clip_text_model.h"
 #include "inference/conditioning.h"
 #include "inference/device.h"
@@ -136,13 +137,7 @@ TrainConfig TrainConfig::fromJson(const json& j, const std::string& baseDir, con
 }
 
 TrainConfig TrainConfig::fromFile(const std::string& path) {
-    json j;
-    try {
-        j = json::parse(readFile(path));
-    } catch (const json::exception& e) {
-        throw Error(path, std::string("malformed JSON: ") + e.what());
-    }
-    return fromJson(j, fs::path(path).parent_path().string(), path);
+    return fromJson(readJsonFile(path), fs::path(path).parent_path().string(), path);
 }
 
 json TrainConfig::toJson() const {
@@ -218,7 +213,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
     if (!resumeDir.empty()) {
         const fs::path sp = fs::path(resumeDir) / "training_state" / "state.json";
         if (!fs::exists(sp)) throw Error(resumeDir, "not a training checkpoint (no training_state/state.json)");
-        state = json::parse(readFile(sp.string()));
+        state = readJsonFile(sp.string());
         modelPath = resumeDir;
     } else if (!cfg.baseModel.empty()) {
         modelPath = cfg.baseModel;
@@ -598,11 +593,24 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
         for (auto& p : trainable)
             if (p.param.grad().defined()) p.param.mutable_grad().zero_();
         double stepLoss = 0;
-        for (int a = 0; a < cfg.accumulate; ++a) {
-            TrainingBatch b = queue.next();
-            auto loss = computeLoss(b) / double(cfg.accumulate);
-            loss.backward();
-            stepLoss += loss.item<double>();
+        try {
+            for (int a = 0; a < cfg.accumulate; ++a) {
+                TrainingBatch b = queue.next();
+                auto loss = computeLoss(b) / double(cfg.accumulate);
+                loss.backward();
+                stepLoss += loss.item<double>();
+            }
+        } catch (const std::exception& e) {
+            if (!isOutOfMemory(e)) throw;
+            // The weights are still those after the previous step (forward and backward
+            // ran out, not the update): keep them so that no work is lost.
+            for (auto& p : trainable)
+                if (p.param.grad().defined()) p.param.mutable_grad().reset();
+            const std::string saved = saveCheckpoint(step - 1, losses);
+            throw Error("training", "out of memory at step " + std::to_string(step) + " (batch " +
+                                        std::to_string(cfg.batch) + "): the state after step " +
+                                        std::to_string(step - 1) + " is in " + saved +
+                                        "; resume from it with a smaller batch or a larger 'accumulate'");
         }
         if (!std::isfinite(stepLoss)) throw Error("training", "the loss became " + std::to_string(stepLoss) + " at step " + std::to_string(step));
         {

@@ -137,6 +137,8 @@ bool AnnotationEditor::changeCategory(int64_t categoryId) {
     auto it = std::find_if(list.begin(), list.end(), [&](const auto& a) { return a.id == selected_; });
     if (it == list.end() || it->categoryId == categoryId) return false;
     it->categoryId = categoryId;
+    // A person's correction: a later batch (keep-existing off) must not replace it.
+    if (it->provenance.source == Provenance::Source::Model) it->provenance.reviewed = true;
     doc_->undoStack()->push(new ImageEditCommand(doc_, imageId_, std::move(list), img->status, tr("Change category")));
     return true;
 }

@@ -2,8 +2,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "ui/label_document.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -17,6 +19,7 @@ Autosave::Autosave(LabelDocument* doc, QObject* parent) : QObject(parent), doc_(
     timer_.setInterval(kDefaultIntervalMs);
     connect(&timer_, &QTimer::timeout, this, &Autosave::saveNow);
     connect(doc_->undoStack(), &QUndoStack::indexChanged, this, [this] { changed_ = true; });
+    connect(doc_, &LabelDocument::settingsChanged, this, [this] { changed_ = true; });
     connect(doc_, &LabelDocument::documentReset, this, [this] {
         // The previous document's recovery belongs to it; a fresh one starts clean unless
         // it already differs from disk (restored or imported).
@@ -26,22 +29,52 @@ Autosave::Autosave(LabelDocument* doc, QObject* parent) : QObject(parent), doc_(
     timer_.start();
 }
 
-Autosave::~Autosave() = default;
+Autosave::~Autosave() { release(); }
 
 QString Autosave::recoveryDir() {
     return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/recovery");
 }
 
-QString Autosave::recoveryFile() const {
+namespace {
+
+// A lock that another live process holds is never taken over however old it is (the
+// default treats locks older than 30 s as stale); a dead holder's lock is stale at once.
+std::unique_ptr<QLockFile> tryLock(const QString& file) {
+    auto lock = std::make_unique<QLockFile>(file + QStringLiteral(".lock"));
+    lock->setStaleLockTime(0);
+    return lock->tryLock(0) ? std::move(lock) : nullptr;
+}
+
+}  // namespace
+
+QString Autosave::recoveryFile() {
     const QByteArray key = QCryptographicHash::hash(doc_->path().toUtf8(), QCryptographicHash::Sha1).toHex().left(16);
-    return recoveryDir() + QStringLiteral("/") + QString::fromLatin1(key) + QStringLiteral(".json");
+    const QString shared = recoveryDir() + QStringLiteral("/") + QString::fromLatin1(key);
+    const QString own = shared + QStringLiteral("-") + QString::number(QCoreApplication::applicationPid());
+    if (lock_ && (lockedFile_ == shared + QStringLiteral(".json") || lockedFile_ == own + QStringLiteral(".json")))
+        return lockedFile_;
+    release();
+    QDir().mkpath(recoveryDir());
+    for (const QString& candidate : {shared, own}) {
+        if (auto lock = tryLock(candidate + QStringLiteral(".json"))) {
+            lock_ = std::move(lock);
+            lockedFile_ = candidate + QStringLiteral(".json");
+            return lockedFile_;
+        }
+    }
+    return own + QStringLiteral(".json");  // unlockable folder: still write, unprotected
+}
+
+void Autosave::release() {
+    if (lock_) lock_->unlock();
+    lock_.reset();
+    lockedFile_.clear();
 }
 
 bool Autosave::saveNow() {
     if (!changed_ || !doc_->isDirty() || doc_->path().isEmpty()) return true;
     const QString file = recoveryFile();
     try {
-        QDir().mkpath(recoveryDir());
         nlohmann::json j = {{"project_path", doc_->path().toStdString()},
                             {"images_dir", doc_->imagesDir().toStdString()},
                             {"saved_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()},
@@ -58,8 +91,9 @@ bool Autosave::saveNow() {
 }
 
 void Autosave::discard() {
-    QFile::remove(recoveryFile());
+    // Only this instance's own file: another instance's stays (and stays locked).
     if (!lastFile_.isEmpty()) QFile::remove(lastFile_);
+    if (!lockedFile_.isEmpty()) QFile::remove(lockedFile_);
     lastFile_.clear();
     changed_ = false;
 }
@@ -68,8 +102,9 @@ QList<Recovery> Autosave::pending() {
     QList<Recovery> out;
     const QDir dir(recoveryDir());
     for (const QFileInfo& fi : dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Time)) {
+        if (!tryLock(fi.absoluteFilePath())) continue;  // a running instance's; released again here
         try {
-            const auto j = nlohmann::json::parse(readFile(fi.absoluteFilePath().toStdString()));
+            const auto j = readJsonFile(fi.absoluteFilePath().toStdString());
             Recovery r;
             r.file = fi.absoluteFilePath();
             r.projectPath = QString::fromStdString(j.at("project_path").get<std::string>());
@@ -85,12 +120,7 @@ QList<Recovery> Autosave::pending() {
 }
 
 Project Autosave::load(const Recovery& recovery) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(readFile(recovery.file.toStdString()));
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(recovery.file.toStdString(), std::string("damaged recovery file: ") + e.what());
-    }
+    const nlohmann::json j = readJsonFile(recovery.file.toStdString());
     Warnings w;
     return projectFromJson(j.at("project"), recovery.file.toStdString(), w);
 }

@@ -17,6 +17,7 @@ void LabelDocument::reset(Project project, const QString& path, const QString& i
     path_ = path;
     imagesDir_ = imagesDir;
     unsavedLoad_ = unsaved;
+    unsavedSettings_ = false;
     nextAnnotationId_ = 1;
     for (const auto& a : project_.annotations) nextAnnotationId_ = std::max(nextAnnotationId_, a.id + 1);
     emit documentReset();
@@ -39,6 +40,7 @@ void LabelDocument::save(const QString& path) {
     }
     path_ = target;
     unsavedLoad_ = false;
+    unsavedSettings_ = false;
     undo_.setClean();
     emit dirtyChanged(isDirty());
     emit saved(path_);
@@ -97,12 +99,25 @@ void LabelDocument::setCategories(const std::vector<ProjectCategory>& categories
 
 void LabelDocument::addPhraseToHistory(const std::string& phrase) {
     auto& h = project_.phraseHistory;
+    if (!h.empty() && h.back() == phrase) return;
     h.erase(std::remove(h.begin(), h.end(), phrase), h.end());
     h.push_back(phrase);
     // A long history is noise in the menu, and the project file keeps it.
     if (h.size() > 50) h.erase(h.begin(), h.begin() + std::ptrdiff_t(h.size() - 50));
+    markSettingsChanged();
 }
 
-void LabelDocument::setThreshold(double tau) { project_.threshold = tau; }
+void LabelDocument::setThreshold(double tau) {
+    if (project_.threshold == tau) return;
+    project_.threshold = tau;
+    markSettingsChanged();
+}
+
+void LabelDocument::markSettingsChanged() {
+    const bool was = isDirty();
+    unsavedSettings_ = true;
+    emit settingsChanged();
+    if (!was) emit dirtyChanged(true);
+}
 
 }  // namespace ld

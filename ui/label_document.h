@@ -25,7 +25,7 @@ public:
     QString path() const { return path_; }
     QString imagesDir() const { return imagesDir_; }
     QUndoStack* undoStack() { return &undo_; }
-    bool isDirty() const { return !undo_.isClean() || unsavedLoad_; }
+    bool isDirty() const { return !undo_.isClean() || unsavedLoad_ || unsavedSettings_; }
 
     // Replaces everything (opening, restoring an autosave). `unsaved`: the content is
     // not what `path` holds on disk (e.g. recovered or imported), so the document is dirty.
@@ -57,6 +57,8 @@ signals:
     void annotationsChanged(int64_t imageId);
     void categoriesChanged();
     void dirtyChanged(bool dirty);
+    // A change outside the undo stack (threshold, phrase history): for the autosave.
+    void settingsChanged();
     void saved(const QString& path);
 
 private:
@@ -64,6 +66,8 @@ private:
     QString path_, imagesDir_;
     QUndoStack undo_;
     bool unsavedLoad_ = false;
+    bool unsavedSettings_ = false;  // threshold or phrase history changed since the last save
+    void markSettingsChanged();
     int64_t nextAnnotationId_ = 1;
 };
 

@@ -424,6 +424,11 @@ void MainWindow::connectEngine() {
 
 bool MainWindow::interactive() const { return QGuiApplication::platformName() != QLatin1String("offscreen"); }
 
+void MainWindow::reportUncaught(const QString& message) {
+    autosave_->saveNow();
+    report(message);
+}
+
 void MainWindow::report(const QString& message) {
     statusBar()->showMessage(message, 15000);
     emit failed(message);
@@ -481,7 +486,11 @@ void MainWindow::onOpened() {
     QString message = tr("%n image(s)", nullptr, int(doc_->project().images.size()));
     if (r->warnings > 0) message += tr(", %n warning(s) while reading", nullptr, r->warnings);
     statusBar()->showMessage(message, 10000);
-    sampler_->setThreshold(doc_->project().threshold);
+    {
+        // Showing the project's τ is not an edit of it.
+        QSignalBlocker block(sampler_);
+        sampler_->setThreshold(doc_->project().threshold);
+    }
     emit opened();
     showFirstImage();
 }
@@ -902,12 +911,15 @@ void MainWindow::restoreRecovery(const Recovery& recovery) {
         canvas_->clearImage();
         shownIndex_ = -1;
         doc_->reset(std::move(p), recovery.projectPath, recovery.imagesDir, true);
-        // The restored state now lives in the document and will be autosaved again under
-        // its own name; the old file is not needed.
-        QFile::remove(recovery.file);
-        statusBar()->showMessage(tr("Restored the autosave of %1").arg(QDir::toNativeSeparators(recovery.projectPath)), 10000);
+        // The old file goes only once the restored state is in this instance's own autosave
+        // (usually the same file, rewritten): a crash right now must not lose it.
+        if (autosave_->saveNow() && autosave_->recoveryFile() != recovery.file) QFile::remove(recovery.file);
+        // No image is opened for the person: the one on screen when LabelDiff stopped may be
+        // what stopped it.
+        statusBar()->showMessage(tr("Restored the autosave of %1. Pick an image to go on.")
+                                     .arg(QDir::toNativeSeparators(recovery.projectPath)),
+                                 10000);
         emit opened();
-        showFirstImage();
     } catch (const std::exception& e) {
         report(tr("The autosave could not be restored: %1").arg(QString::fromStdString(e.what())));
     }
@@ -1016,7 +1028,10 @@ void MainWindow::restore(const Snapshot& s) {
     if (!s.modelDir.isEmpty()) loadModel(s.modelDir);
     if (!s.open) return;
     doc_->reset(s.project, s.path, s.imagesDir, s.dirty);
-    sampler_->setThreshold(doc_->project().threshold);
+    {
+        QSignalBlocker block(sampler_);
+        sampler_->setThreshold(doc_->project().threshold);
+    }
     emit opened();
     if (s.imageIndex > 0 && s.imageIndex < int(doc_->project().images.size())) browser_->setCurrentIndex(s.imageIndex);
     else showFirstImage();

@@ -86,6 +86,9 @@ public:
     AnnotationEditor* editor() const { return editor_; }
     InferenceService* inference() const { return service_; }
     Autosave* autosave() const { return autosave_; }
+    // An error that escaped an action (GuardedApplication): the work is autosaved at once,
+    // then the message is shown.
+    void reportUncaught(const QString& message);
     ImageCanvas* canvas() const { return canvas_; }
     ImageBrowser* browser() const { return browser_; }
     QListWidget* imageList() const;

@@ -6,6 +6,7 @@
 #include "core/dataset_summary.h"
 #include "core/default_model.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "ui/loss_plot.h"
 #include "ui/model_registry.h"
 #include "ui/phrase_similarity_view.h"
@@ -748,6 +749,7 @@ bool TrainingPanel::compare() {
     QString old = QString::fromStdString(config_.value("base_model", std::string()));
     if (old.isEmpty()) old = QString::fromStdString(config_.value("checkpoint_dir", std::string())) + QStringLiteral("/initial");
     comparing_ = true;
+    worker_->cancelToken().reset();
     setStatus(tr("Comparing %1 with %2 on the validation split…").arg(old, trainedModel_));
     updateButtons();
     QMetaObject::invokeMethod(worker_, "compare", Qt::QueuedConnection,
@@ -808,7 +810,12 @@ void TrainingPanel::loadConfigFile() {
     if (p.isEmpty()) return;
     QFile f(p);
     if (!f.open(QIODevice::ReadOnly)) return setStatus(tr("Cannot read %1.").arg(p));
-    json j = json::parse(f.readAll().toStdString(), nullptr, false);
+    json j;
+    try {
+        j = parseJson(f.readAll().toStdString(), p.toStdString());
+    } catch (const Error& e) {
+        return setStatus(QString::fromStdString(e.what()));
+    }
     if (!j.is_object()) return setStatus(tr("%1 is not a JSON object.").arg(p));
     // Paths and data come from the panel; the rest (architecture, optimizer …) applies.
     for (const char* k : {"output", "checkpoint_dir", "base_model", "data", "log"}) j.erase(k);

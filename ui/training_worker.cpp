@@ -55,8 +55,9 @@ QImage overlay(const QImage& image, const cv::Mat& mask, const QColor& color) {
 TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) { registerTypes(); }
 TrainingWorker::~TrainingWorker() = default;
 
+// The panel resets the token before it queues a job (train, compare): resetting it here
+// would lose a Stop pressed while the job waited in the queue.
 void TrainingWorker::train(const QString& configJson, const QString& resumeDir) {
-    cancel_.reset();
     try {
         const TrainConfig cfg = TrainConfig::fromJson(json::parse(configJson.toStdString()), "", "training panel");
         QVector<TrainStep> pending;
@@ -134,7 +135,6 @@ QVector<ValidationPreview> TrainingWorker::makePreviews(const QString& modelDir,
 }
 
 void TrainingWorker::compare(const QString& configJson, const QString& oldModel, const QString& newModel) {
-    cancel_.reset();
     try {
         const TrainConfig cfg = TrainConfig::fromJson(json::parse(configJson.toStdString()), "", "training panel");
         LabelledImages data;

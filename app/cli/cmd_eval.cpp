@@ -5,6 +5,7 @@
 #include "command.h"
 #include "model_option.h"
 
+#include "core/dataset_format.h"
 #include "core/error.h"
 #include "inference/device.h"
 #include "inference/model_directory.h"
@@ -35,7 +36,7 @@ double tunedOrNumber(const char* option, const std::string& v) {
 ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per-class IoU, mIoU, absent-class accuracy",
                                [](CLI::App& sub) {
     struct Args {
-        std::string model, data, images, format = "coco", threshold = "tuned", presence = "tuned", device = "auto", json;
+        std::string model, data, images, format, threshold = "tuned", presence = "tuned", device = "auto", json;
         std::string trainConfig;
         bool writeCard = false;
         int steps = 0, ensemble = 0, maxImages = 0, threads = 0;
@@ -51,7 +52,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     sub.add_flag("--write-card", a->writeCard,
                  "Write the per-class tau and gates chosen here into the model card (tune on held-out data only)");
     sub.add_option("--images", a->images, "Image folder (default: the format's own)");
-    sub.add_option("--format", a->format, "Dataset format (default coco)");
+    sub.add_option("--format", a->format, "Dataset format (default: detected from the path)");
     sub.add_option("--steps", a->steps, "Denoising steps (default: the model card's)");
     sub.add_option("--ensemble", a->ensemble, "Ensemble size (default: the model card's)");
     sub.add_option("--guidance", a->guidance, "Guidance scale (default: the model card's)");
@@ -80,7 +81,10 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
         } else {
             if (a->data.empty()) throw ld::Error("eval", "give --data, or --validation-of with a training config");
             ld::DataSource src;
-            src.format = a->format;
+            const ld::DatasetFormat* f = a->format.empty() ? ld::detectDatasetFormat(a->data) : ld::findDatasetFormat(a->format);
+            if (!f) throw ld::Error(a->format.empty() ? a->data : a->format,
+                                    a->format.empty() ? "cannot tell its dataset format; pass --format" : "unknown dataset format");
+            src.format = f->name();
             src.path = a->data;
             src.images = a->images;
             data = ld::loadLabelledImages({src}, ld::datasetClasses({src}), 0);

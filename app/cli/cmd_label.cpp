@@ -1,14 +1,19 @@
 // labeldiff-cli label: batch-label a folder (or a dataset) with a label-diffusion model —
 // every image, every phrase (the model's classes unless --prompt is given) — and write a
 // COCO file plus overlay images. Non-destructive: an existing annotation of an
-// (image, category) pair is kept and that pair is not re-labelled.
+// (image, category) pair is kept and that pair is not re-labelled. Hours of results are not
+// lost to one bad image or a stopped run: failures are skipped, instances.json is written
+// every few images, and --resume continues to the same result as an uninterrupted run.
 #include "command.h"
 #include "model_option.h"
 #include "model_annotation.h"
 
+#include "core/atomic_file.h"
 #include "core/dataset_format.h"
 #include "core/error.h"
 #include "core/folder_dataset.h"
+#include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/image.h"
 #include "core/overlay.h"
 #include "inference/model_card.h"
@@ -17,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 
 namespace ld::cli {
@@ -30,6 +36,8 @@ struct LabelOptions {
     SamplerSettings settings;
     SamplerOptions sampler;
     int maxImages = 0;
+    int saveEvery = 10;
+    bool resume = false;
 };
 
 std::vector<std::string> phrasesOf(const LabelOptions& o, const ModelCard& card) {
@@ -44,10 +52,53 @@ std::vector<std::string> phrasesOf(const LabelOptions& o, const ModelCard& card)
     return out;
 }
 
+// What a stopped run must share with the one that continues it.
+nlohmann::json runIdentity(const LabelOptions& o, const std::vector<std::string>& phrases) {
+    return {{"input", fs::absolute(o.input).lexically_normal().string()},
+            {"model", fs::absolute(o.model).lexically_normal().string()},
+            {"phrases", phrases},
+            {"settings", samplerSettingsJson(o.settings)}};
+}
+
+// Overlay file names: the image's stem, or stem-<id> where two images share a stem
+// (a.jpg and a.png, or sub/a.jpg), so that no overlay overwrites another.
+std::map<int64_t, std::string> overlayNames(const Dataset& d) {
+    std::map<std::string, int> stems;
+    for (const auto& image : d.images) ++stems[safeFileName(fs::path(image.fileName).stem().string())];
+    std::map<int64_t, std::string> out;
+    for (const auto& image : d.images) {
+        const std::string stem = safeFileName(fs::path(image.fileName).stem().string());
+        out[image.id] = (stems[stem] > 1 ? stem + "-" + std::to_string(image.id) : stem) + ".png";
+    }
+    return out;
+}
+
 int run(const LabelOptions& o) {
-    Dataset d = openDatasetOrFolder(o.input);
+    const fs::path out(o.out), cocoPath = out / "instances.json", statePath = out / "label-state.json";
     auto sampler = Sampler::open(o.model, o.sampler);
     const auto phrases = phrasesOf(o, sampler->card());
+    const nlohmann::json identity = runIdentity(o, phrases);
+
+    // Images finished by the run this one continues (--resume): their results are in
+    // OUT/instances.json, written together with OUT/label-state.json.
+    std::set<int64_t> finished;
+    Dataset d;
+    std::error_code ec;
+    const bool resume = o.resume && fs::is_regular_file(statePath, ec);
+    // Killed before its first save, a run left nothing to continue: start from the beginning.
+    if (o.resume && !resume) std::cerr << "no stopped run in " << o.out << ": starting from the beginning\n";
+    if (resume) {
+        const nlohmann::json state = readJsonFile(statePath.string());
+        if (state.value("run", nlohmann::json()) != identity)
+            throw Error(statePath.string(), "the stopped run had other options (input, model, prompts or sampler settings); "
+                                            "give the same ones, or run without --resume");
+        ReadOptions ro;
+        ro.imagesDir = state.at("images_dir").get<std::string>();
+        d = findDatasetFormat("coco")->read(cocoPath.string(), ro);
+        for (const auto& id : state.at("finished")) finished.insert(id.get<int64_t>());
+    } else {
+        d = openDatasetOrFolder(o.input);
+    }
     for (const auto& p : phrases)
         if (!d.findCategory(p)) {
             Category c;
@@ -56,49 +107,89 @@ int run(const LabelOptions& o) {
             c.name = p;
             d.categories.push_back(c);
         }
-    std::set<std::pair<int64_t, int64_t>> done;  // (image, category) a person already labelled
+    std::set<std::pair<int64_t, int64_t>> done;  // (image, category) already labelled
     int64_t nextId = 1;
     for (const auto& a : d.annotations) {
         done.insert({a.imageId, a.categoryId});
         nextId = std::max(nextId, a.id + 1);
     }
-    fs::create_directories(fs::path(o.out) / "overlays");
+    fs::create_directories(out / "overlays");
+    const auto names = overlayNames(d);
+
+    // instances.json first, then the state that names the images it holds: a run killed
+    // between the two resumes from the older state and redoes a few images.
+    auto save = [&] {
+        WriteOptions w;
+        w.imagesDir = d.imagesDir;
+        findDatasetFormat("coco")->write(d, cocoPath.string(), w);
+        const nlohmann::json state{{"format", "labeldiff-label-state"}, {"version", 1},
+                                   {"run", identity},                  {"images_dir", d.imagesDir},
+                                   {"finished", finished}};
+        writeFileAtomic(statePath.string(), state.dump(1) + "\n");
+    };
+
+    // An image's line is printed once its result is on disk.
+    std::vector<std::string> lines;
+    auto flushLines = [&] {
+        for (const auto& l : lines) std::cout << l << "\n";
+        std::cout.flush();
+        lines.clear();
+    };
+
     const auto t0 = std::chrono::steady_clock::now();
-    size_t count = 0, added = 0;
+    size_t count = 0, added = 0, skipped = 0, sinceSave = 0;
     for (const auto& image : d.images) {
         if (o.maxImages > 0 && int(count) >= o.maxImages) break;
+        if (finished.count(image.id)) {
+            ++count;
+            continue;
+        }
         const std::string path = (fs::path(d.imagesDir) / image.fileName).string();
-        cv::Mat rgb;
+        // One bad image (unreadable, too large, out of memory) is reported and skipped; the
+        // batch and its results so far go on.
         try {
-            rgb = loadImageRgb(path);
+            const cv::Mat rgb = loadImageRgb(path);
+            nlohmann::json line{{"image", image.fileName}, {"phrases", nlohmann::json::object()}};
+            std::vector<Annotation> found;
+            for (const auto& p : phrases) {
+                const int64_t category = d.findCategory(p)->id;
+                if (done.count({image.id, category})) continue;
+                const auto r = sampler->segment(rgb, p, o.settings);
+                line["phrases"][p] = {{"area", area(r.mask)}, {"present", r.present}, {"ms", r.timings.totalMs}};
+                if (auto a = modelAnnotation(r, nextId + int64_t(found.size()), image.id, category, o.model))
+                    found.push_back(std::move(*a));
+            }
+            nextId += int64_t(found.size());
+            added += found.size();
+            for (auto& a : found) d.annotations.push_back(std::move(a));
+            saveImage((out / "overlays" / names.at(image.id)).string(), renderOverlay(rgb, d, image.id));
+            lines.push_back(line.dump());
         } catch (const Error& e) {
-            std::cerr << "skipped: " << e.what() << "\n";  // one bad file does not stop the batch
+            std::cerr << "skipped: " << e.what() << "\n";
+            ++skipped;
+            continue;
+        } catch (const std::bad_alloc&) {
+            std::cerr << "skipped: " << path << ": out of memory\n";
+            ++skipped;
             continue;
         }
         ++count;
-        nlohmann::json line{{"image", image.fileName}, {"phrases", nlohmann::json::object()}};
-        for (const auto& p : phrases) {
-            const int64_t category = d.findCategory(p)->id;
-            if (done.count({image.id, category})) continue;
-            const auto r = sampler->segment(rgb, p, o.settings);
-            line["phrases"][p] = {{"area", area(r.mask)}, {"ms", r.timings.totalMs}};
-            if (auto a = modelAnnotation(r, nextId, image.id, category, o.model)) {
-                d.annotations.push_back(std::move(*a));
-                ++nextId;
-                ++added;
-            }
+        finished.insert(image.id);
+        if (++sinceSave >= size_t(std::max(1, o.saveEvery))) {
+            save();
+            sinceSave = 0;
+            flushLines();
         }
-        saveImage((fs::path(o.out) / "overlays" / (fs::path(image.fileName).stem().string() + ".png")).string(),
-                  renderOverlay(rgb, d, image.id));
-        std::cout << line.dump() << std::endl;
     }
-    WriteOptions w;
-    w.imagesDir = d.imagesDir;
-    const std::string coco = (fs::path(o.out) / "instances.json").string();
-    findDatasetFormat("coco")->write(d, coco, w);
+    save();
+    flushLines();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << nlohmann::json{{"images", count},      {"annotations_added", added}, {"seconds", secs},
-                                {"coco", coco},         {"overlays", (fs::path(o.out) / "overlays").string()}}
+    std::cout << nlohmann::json{{"images", count},
+                                {"skipped", skipped},
+                                {"annotations_added", added},
+                                {"seconds", secs},
+                                {"coco", cocoPath.string()},
+                                {"overlays", (out / "overlays").string()}}
                      .dump()
               << std::endl;
     return 0;
@@ -114,6 +205,9 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--prompt", o->prompts, "Phrases to label (default: the model's classes)");
         addSamplerOptions(sub, o->settings, o->sampler);
         sub.add_option("--max-images", o->maxImages, "Label only the first N images");
+        sub.add_option("--save-every", o->saveEvery, "Write instances.json after every N images (and at the end)")
+            ->capture_default_str();
+        sub.add_flag("--resume", o->resume, "Continue the run stopped in --out (same options) where it stopped");
         return [o] {
             o->model = modelOrDefault(o->model);
             return run(*o);

@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
 #include "inference/sampler.h"
 #include "inference/trainer.h"
 
@@ -57,7 +58,7 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
         } else {
             // The config stored in the checkpoint.
             const std::string sp = a->resume + "/training_state/state.json";
-            const auto state = nlohmann::json::parse(ld::readFile(sp));
+            const auto state = ld::readJsonFile(sp);
             cfg = ld::TrainConfig::fromJson(state.at("config"), "", sp);
         }
         if (!a->device.empty()) cfg.device = a->device;

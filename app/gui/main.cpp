@@ -1,5 +1,6 @@
 #include "core/default_model.h"
 #include "core/error.h"
+#include "ui/guarded_application.h"
 #include "ui/language.h"
 #include "ui/main_window.h"
 #include "ui/sampler_panel.h"
@@ -12,7 +13,7 @@
 #include <QTimer>
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
+    ld::GuardedApplication app(argc, argv);
     QApplication::setApplicationName("LabelDiff");
     QApplication::setOrganizationName("LabelDiff");
     QApplication::setApplicationVersion(LABELDIFF_VERSION);
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     ld::WindowHost host;
     ld::MainWindow* window = host.window();
     window->show();
+    QObject::connect(&app, &ld::GuardedApplication::uncaughtError, window, &ld::MainWindow::reportUncaught);
     if (parser.isSet(model)) window->loadModel(QDir(parser.value(model)).absolutePath());
     else if (!window->samplerPanel()->modelDir().isEmpty()) window->loadModel(window->samplerPanel()->modelDir());
     else {

@@ -5,6 +5,7 @@
 #include "core/dataset_formats.h"
 #include "core/error.h"
 #include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/polygon.h"
 #include "core/segmentation.h"
 
@@ -142,7 +143,7 @@ private slots:
     void badInput_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("truncated JSON") << "broken.json" << "not valid JSON";
+        QTest::newRow("truncated JSON") << "broken.json" << "malformed JSON";
         QTest::newRow("mask that is not a PNG") << "bad_mask.json" << "not an image";
         QTest::newRow("no size and no image") << "no_size.json" << "cannot be found";
         QTest::newRow("missing file") << "absent.json" << "no such file";

@@ -6,6 +6,7 @@
 #include "core/dataset_formats.h"
 #include "core/error.h"
 #include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/segmentation.h"
 
 #include <QtTest>
@@ -150,7 +151,7 @@ private slots:
     void badInput_data() {
         QTest::addColumn<QString>("content");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("truncated") << "[{\"image_id\": \"1\", " << "not valid JSON";
+        QTest::newRow("truncated") << "[{\"image_id\": \"1\", " << "malformed JSON";
         QTest::newRow("not a list") << "{\"caption\": 3}" << "not a narrative grounding file";
     }
 

@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format_util.h"
+#include "core/json_read.h"
 #include "core/panoptic.h"
 #include "core/segmentation.h"
 
@@ -144,7 +145,7 @@ private slots:
         QTest::newRow("PNG of the wrong size") << "wrong_size" << "but image 2 is 5x2";
         QTest::newRow("missing PNG") << "missing_png" << "missing_png/img1.png";
         QTest::newRow("corrupt PNG") << "corrupt_png" << "corrupt";
-        QTest::newRow("not JSON") << "not_json" << "not valid JSON";
+        QTest::newRow("not JSON") << "not_json" << "malformed JSON";
     }
 
     void badInput() {

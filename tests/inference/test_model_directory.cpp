@@ -149,6 +149,8 @@ private slots:
         QTest::newRow("newer version") << R"({"version": 99})" << "newer";
         QTest::newRow("other format") << R"({"format": "something-else"})" << "format";
         QTest::newRow("training type") << R"({"training": "yesterday"})" << "training";
+        QTest::newRow("deep nesting") << QString("{\"training\": %1%2}").arg(QString(300000, '['), QString(300000, ']'))
+                                      << "nested deeper than 128";
     }
     void malformedCardsAreRefused() {
         QFETCH(QString, text);

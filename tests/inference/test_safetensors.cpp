@@ -250,6 +250,8 @@ void TestSafetensors::hostileFilesAreRejected_data() {
     row("header too big", le64(uint64_t(200) << 20) + ok, "100 MB");
     row("header length u64 max", le64(~uint64_t(0)) + ok, "header");
     row("bad json", makeFile("{\"w\":{\"dtype\":", d8), "malformed JSON");
+    row("deep nesting", makeFile("{\"__metadata__\":" + std::string(300000, '[') + std::string(300000, ']') + "}", ""),
+        "nested deeper than 128");
     row("header not an object", makeFile("[1,2,3]", ""), "not an object");
     row("entry not an object", makeFile("{\"w\":[1]}", ""), "\"w\"");
     row("overlap", makeFile("{\"a\":{" + kF32x2 + ",\"data_offsets\":[0,8]},\"b\":{" + kF32x2 +

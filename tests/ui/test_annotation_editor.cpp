@@ -123,6 +123,24 @@ private slots:
         QCOMPARE(doc_->annotation(a->id)->categoryId, int64_t(2));
     }
 
+    // A batch's proposal whose category a person corrected is reviewed work: a later batch
+    // with keep-existing off replaces only unreviewed model annotations.
+    void changingTheCategoryOfAProposalReviewsIt() {
+        ProjectAnnotation a;
+        a.id = doc_->newAnnotationId();
+        a.imageId = 1;
+        a.categoryId = 2;
+        a.segmentation = Segmentation::fromMask(ring());
+        a.provenance.source = Provenance::Source::Model;
+        a.provenance.reviewed = false;
+        doc_->setImageAnnotations(1, {a}, ImageStatus::Labelled);
+        editor_->select(a.id);
+        QVERIFY(editor_->changeCategory(1));
+        QVERIFY(doc_->annotation(a.id)->provenance.reviewed);
+        doc_->undoStack()->undo();
+        QVERIFY(!doc_->annotation(a.id)->provenance.reviewed);
+    }
+
     void combineMasks() {
         QVERIFY(editor_->stroke({{10, 10}}, 4, false, 1));
         const int64_t first = editor_->selected();

@@ -81,9 +81,12 @@ private slots:
         QCOMPARE(pending.front().annotations, 1);
 
         MainWindow w;
+        QSignalSpy restored(&w, &MainWindow::opened);
         QSignalSpy shown(&w, &MainWindow::imageShown);
         w.offerRecovery();  // offscreen: restores without asking
-        QVERIFY(shown.wait(10000));
+        QCOMPARE(restored.count(), 1);
+        QVERIFY(QFile::exists(recoveryFile));  // until the restored state is saved
+        QVERIFY(!shown.wait(300));             // the image that may have crashed it is not reopened
         const Project& p = w.document()->project();
         QCOMPARE(p.annotations.size(), size_t(1));
         QCOMPARE(p.categories.size(), size_t(1));
@@ -128,13 +131,56 @@ private slots:
         QCOMPARE(pending.size(), 1);
         QCOMPARE(pending.front().projectPath, QDir(images.path()).filePath("project.labeldiff"));
         MainWindow w;
-        QSignalSpy shown(&w, &MainWindow::imageShown);
+        QSignalSpy opened(&w, &MainWindow::opened);
         w.offerRecovery();
-        QVERIFY(shown.wait(10000));
+        QCOMPARE(opened.count(), 1);
         QCOMPARE(w.document()->project().annotations.size(), size_t(1));
         QCOMPARE(w.document()->project().categories.front().name, std::string("crash"));
         w.document()->undoStack()->clear();
         QVERIFY(w.save());
+    }
+
+    // Two instances with the same project: each writes and deletes only its own recovery
+    // file, and neither is offered for recovery while its owner runs.
+    void twoInstancesKeepTheirOwnFiles() {
+        QDir(Autosave::recoveryDir()).removeRecursively();
+        LabelDocument a, b;
+        Autosave sa(&a), sb(&b);
+        const QString path = dir_.filePath("shared.labeldiff");
+        a.reset(Project{}, path, dir_.path(), true);
+        b.reset(Project{}, path, dir_.path(), true);
+        QVERIFY(a.isDirty() && b.isDirty());
+        QVERIFY(sa.saveNow());
+        QVERIFY(sb.saveNow());
+        const QString fileA = sa.recoveryFile(), fileB = sb.recoveryFile();
+        QVERIFY(fileA != fileB);
+        QVERIFY(QFile::exists(fileA) && QFile::exists(fileB));
+        QVERIFY(Autosave::pending().isEmpty());
+        sb.discard();
+        QVERIFY(QFile::exists(fileA));
+        QVERIFY(!QFile::exists(fileB));
+    }
+
+    // Edits outside the undo stack are edits too: saved by the autosave, asked about on close.
+    void settingsEditsMakeTheDocumentDirty() {
+        LabelDocument d;
+        Autosave autosave(&d);
+        QSignalSpy written(&autosave, &Autosave::saved);
+        d.reset(Project{}, dir_.filePath("settings.labeldiff"), dir_.path(), false);
+        QVERIFY(!d.isDirty());
+        d.setThreshold(d.project().threshold);
+        QVERIFY(!d.isDirty());
+        d.setThreshold(0.3);
+        QVERIFY(d.isDirty());
+        QVERIFY(autosave.saveNow());
+        QCOMPARE(written.count(), 1);
+        d.save();
+        QVERIFY(!d.isDirty());
+        d.addPhraseToHistory("window");
+        QVERIFY(d.isDirty());
+        d.save();
+        d.addPhraseToHistory("window");  // already the latest: nothing changes
+        QVERIFY(!d.isDirty());
     }
 
     void failedSaveKeepsTheDocumentDirty() {

@@ -217,6 +217,30 @@ private slots:
 
     // "Default model" with nothing registered or active is the shipped model; the panel
     // fine-tunes it (keeping its resolution) and the card names it as the base.
+    // Stop pressed right after Start, while the run still waits in the worker's queue: the
+    // worker must not reset the token it was given (it did, and ran all its steps).
+    void stopBeforeTheRunStartsIsHonoured() {
+        ModelRegistry reg;
+        TrainingPanel panel(&reg);
+        QSignalSpy summary(&panel, &TrainingPanel::summaryReady);
+        panel.setDataset(TrainingPanel::DataKind::Coco, coco_);
+        QTRY_VERIFY_WITH_TIMEOUT(summary.count() > 0, 20000);
+        panel.setBaseModel(TrainingPanel::BaseKind::Scratch);
+        panel.setOutputDir(dir_.filePath("stopped-early"));
+        panel.setConfigOverrides(tinyOverrides());
+        panel.stepsBox()->setValue(400);
+        panel.batchBox()->setValue(2);
+        panel.validateEveryBox()->setValue(0);
+        panel.checkpointEveryBox()->setValue(0);
+        QSignalSpy stopped(&panel, &TrainingPanel::trainingStopped);
+        QSignalSpy finished(&panel, &TrainingPanel::trainingFinished);
+        QVERIFY(panel.start());
+        panel.stop();
+        QVERIFY(stopped.wait(60000));
+        QVERIFY(finished.isEmpty());
+        QCOMPARE(panel.currentStep(), qint64(0));
+    }
+
     void fineTunesTheShippedDefault() {
         ModelRegistry reg;
         QVERIFY(reg.defaultModel().isEmpty());
