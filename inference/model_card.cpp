@@ -197,8 +197,14 @@ json modelCardToJson(const ModelCard& c) {
                      {"guidance", c.defaults.guidance},
                      {"ensemble", c.defaults.ensemble},
                      {"threshold", c.defaults.threshold}};
-    j["class_thresholds"] = c.classThresholds;
-    if (!c.classPresence.empty()) j["class_presence"] = c.classPresence;
+    // Tuned values come from a float grid (0.89f is 0.88999998…): written as the grid value.
+    auto rounded = [](const std::map<std::string, double>& m) {
+        json out = json::object();
+        for (const auto& [name, v] : m) out[name] = std::round(v * 1e4) / 1e4;
+        return out;
+    };
+    j["class_thresholds"] = rounded(c.classThresholds);
+    if (!c.classPresence.empty()) j["class_presence"] = rounded(c.classPresence);
     j["training"] = c.training.is_object() ? c.training : json::object();
     return j;
 }

@@ -1,6 +1,7 @@
 // labelme JSON: every shape type against a hand-made golden file, agreement with the COCO
 // file labelme's own labelme2coco.py wrote (../shared/data/labelme-examples), write/read
 // round trips that keep every pixel, and the inputs that must fail with a clear error.
+#include "core/atomic_file.h"
 #include "core/dataset_format.h"
 #include "core/dataset_formats.h"
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "core/polygon.h"
 #include "core/segmentation.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <filesystem>
@@ -160,6 +162,32 @@ private slots:
             QVERIFY2(QString::fromStdString(e.what()).contains(file), e.what());
             QVERIFY2(QString::fromStdString(e.what()).contains(reason), e.what());
         }
+    }
+
+    // labelme2coco's vertex count π / acos(1 − 0.1 / r) is undefined below r = 0.05 (a NaN
+    // cast to int) and reached 2·10⁸ at r = 10¹⁵: bounded to 12…4096.
+    void circleVertexCountIsBounded_data() {
+        QTest::addColumn<double>("radius");
+        QTest::addColumn<int>("vertices");
+        QTest::newRow("labelme2coco's own (r = 100)") << 100.0 << 70;
+        QTest::newRow("zero (no area: no annotation)") << 0.0 << 0;
+        QTest::newRow("below 0.05") << 0.01 << 12;
+        QTest::newRow("1e15") << 1e15 << 4096;
+    }
+    void circleVertexCountIsBounded() {
+        QFETCH(double, radius);
+        QFETCH(int, vertices);
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("circle.json").toStdString();
+        nlohmann::json j = {{"shapes", {{{"label", "ball"}, {"shape_type", "circle"},
+                                         {"points", {{10.0, 10.0}, {10.0 + radius, 10.0}}}}}},
+                            {"imagePath", "circle.png"}, {"imageHeight", 32}, {"imageWidth", 32}, {"imageData", nullptr}};
+        writeFileAtomic(path, j.dump());
+        ReadOptions ro;
+        ro.checkImagesOnDisk = false;
+        const Dataset d = labelmeFormat().read(path, ro);
+        QCOMPARE(int(d.annotations.size()), vertices ? 1 : 0);
+        if (vertices) QCOMPARE(int(d.annotations[0].segmentation.polygons.at(0).size()), 2 * vertices);
     }
 
     void roundTripKeepsPixels_data() {
