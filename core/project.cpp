@@ -259,8 +259,16 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             a.categoryId = r.integer(r.field(o, w, "category_id"), w + ".category_id");
             const ProjectImage* im = p.findImage(a.imageId);
             if (!im) r.fail(w + ".image_id", "no image with id " + std::to_string(a.imageId));
-            if (!p.findCategory(a.categoryId))
-                r.fail(w + ".category_id", "no category with id " + std::to_string(a.categoryId));
+            if (!p.findCategory(a.categoryId)) {
+                // A category merged or undone while a batch ran leaves such annotations; the
+                // person's work is kept under a placeholder they can rename or merge.
+                ProjectCategory c;
+                c.id = a.categoryId;
+                c.name = "missing category " + std::to_string(a.categoryId);
+                c.color = paletteColor(int(p.categories.size()));
+                p.categories.push_back(c);
+                warnings.add("annotations of a missing category kept under a placeholder category");
+            }
             try {
                 a.segmentation = segmentationFromJson(r.field(o, w, "segmentation"), im->height, im->width,
                                                       w + ".segmentation", warnings);

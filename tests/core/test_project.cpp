@@ -173,9 +173,6 @@ private slots:
         QTest::newRow("annotation of unknown image")
             << project(img + "," + cat + R"(, "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "segmentation": []}])")
             << "annotations[0].image_id";
-        QTest::newRow("annotation of unknown category")
-            << project(img + "," + cat + R"(, "annotations": [{"id": 1, "image_id": 1, "category_id": 9, "segmentation": []}])")
-            << "category_id";
         QTest::newRow("malformed RLE")
             << project(img + "," + cat +
                        R"(, "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [4, 4], "counts": "\u007f\u007f"}}])")
@@ -208,6 +205,23 @@ private slots:
             QCOMPARE(QString::fromStdString(e.subject()), path);
             QVERIFY2(QString::fromStdString(e.reason()).contains(reasonContains), e.what());
         }
+    }
+
+    // Annotations whose category is gone (a merge or an undo during a batch) load under a
+    // placeholder category instead of making the project unloadable.
+    void orphanedAnnotationsKeepAPlaceholderCategory() {
+        const auto j = nlohmann::json::parse(R"({"labeldiff_project": 1,
+            "images": [{"id": 1, "file_name": "a.png", "width": 4, "height": 4}],
+            "categories": [{"id": 1, "name": "c"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 9, "segmentation": [[0, 0, 3, 0, 3, 3]]},
+                            {"id": 2, "image_id": 1, "category_id": 9, "segmentation": [[0, 0, 2, 0, 2, 2]]}]})");
+        ld::Warnings w;
+        const ld::Project p = ld::projectFromJson(j, "p.labeldiff", w);
+        QCOMPARE(p.annotations.size(), size_t(2));
+        QCOMPARE(p.categories.size(), size_t(2));
+        QVERIFY(p.findCategory(9));
+        QCOMPARE(p.findCategory(9)->name, std::string("missing category 9"));
+        QCOMPARE(w.count("annotations of a missing category kept under a placeholder category"), 1);
     }
 
     void missingFileIsAnError() {
