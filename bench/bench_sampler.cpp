@@ -2,9 +2,11 @@
 // ms per denoising step at U-Net batch 2·E (classifier-free guidance on), and end-to-end
 // seconds for (steps, ensemble) in {1, 4, 20} x {1, 4}, each the median of N runs, next
 // to a same-run fp32 GEMM rate so that figures compare across machines as ratios.
+// --busy K measures the step times again beside K processes that keep a core busy each
+// (what a browser or a build does to a desktop) and prints the ratio to the idle figures.
 //
 //   bench_sampler --model DIR [--image PATH] [--phrase TEXT] [--guidance W] [--iters 3]
-//                 [--device cpu|cuda] [--threads N]
+//                 [--device cpu|cuda] [--threads N] [--busy K]
 #include "core/error.h"
 #include "core/image.h"
 #include "core/synthetic_scene.h"
@@ -16,14 +18,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <iostream>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace ld::bench;
 
 int main(int argc, char** argv) {
     std::string model, image, phrase, device = "cpu";
     double guidance = 2.0;
-    int iters = 3, threads = 0;
+    int iters = 3, threads = 0, busy = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
         if (a == "--model") model = v;
@@ -33,6 +40,7 @@ int main(int argc, char** argv) {
         else if (a == "--iters") iters = std::stoi(v);
         else if (a == "--device") device = v;
         else if (a == "--threads") threads = std::stoi(v);
+        else if (a == "--busy") busy = std::stoi(v);
         else {
             std::cerr << "bench_sampler: unknown option " << a << "\n";
             return 2;
@@ -40,7 +48,7 @@ int main(int argc, char** argv) {
     }
     if (model.empty() || iters < 1 || guidance == 1.0) {
         std::cerr << "usage: bench_sampler --model DIR [--image PATH] [--phrase TEXT] [--guidance W != 1] [--iters N]"
-                     " [--device cpu|cuda] [--threads N]\n";
+                     " [--device cpu|cuda] [--threads N] [--busy K]\n";
         return 2;
     }
     try {
@@ -69,11 +77,30 @@ int main(int argc, char** argv) {
         std::vector<double> encode;
         for (int i = 0; i < iters; ++i) encode.push_back(run(1, 1, true).encodeMs);
 
-        nlohmann::json perStep = nlohmann::json::object(), endToEnd = nlohmann::json::array();
-        for (int ensemble : {1, 4}) {
-            std::vector<double> step;
-            for (int i = 0; i < iters; ++i) step.push_back(run(4, ensemble, false).meanStepMs());
-            perStep["batch_" + std::to_string(2 * ensemble)] = median(step);
+        auto stepTimes = [&] {
+            nlohmann::json out = nlohmann::json::object();
+            for (int ensemble : {1, 4}) {
+                std::vector<double> step;
+                for (int i = 0; i < iters; ++i) step.push_back(run(4, ensemble, false).meanStepMs());
+                out["batch_" + std::to_string(2 * ensemble)] = median(step);
+            }
+            return out;
+        };
+        nlohmann::json perStep = stepTimes(), endToEnd = nlohmann::json::array(), underLoad;
+        if (busy > 0) {
+            std::vector<pid_t> spinners;
+            for (int k = 0; k < busy; ++k) {
+                const pid_t pid = ::fork();
+                if (pid == 0)
+                    for (volatile unsigned long x = 0;; x = x + 1) {
+                    }
+                if (pid > 0) spinners.push_back(pid);
+            }
+            underLoad = stepTimes();
+            for (pid_t pid : spinners) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+            }
         }
         for (int steps : {1, 4, 20})
             for (int ensemble : {1, 4}) {
@@ -92,6 +119,14 @@ int main(int argc, char** argv) {
         j["iterations"] = iters;
         j["encode_ms_median"] = median(encode);
         j["step_ms_median"] = perStep;
+        if (busy > 0) {
+            j["busy_processes"] = busy;
+            j["step_ms_median_busy"] = underLoad;
+            nlohmann::json ratio = nlohmann::json::object();
+            for (auto it = perStep.begin(); it != perStep.end(); ++it)
+                ratio[it.key()] = underLoad[it.key()].get<double>() / it.value().get<double>();
+            j["busy_over_idle"] = ratio;
+        }
         j["end_to_end"] = endToEnd;
         j["peak_rss_mib"] = procStatusKiB("VmHWM") / 1024.0;
         j["baseline_matmul_fp32_gflops"] = gflops;

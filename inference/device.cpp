@@ -2,9 +2,15 @@
 
 #include "core/error.h"
 
+#include <ATen/Parallel.h>
+#include <opencv2/core/utility.hpp>
+
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 #include <string>
 #include <thread>
@@ -65,14 +71,35 @@ std::string dtypeName(c10::ScalarType type) {
     }
 }
 
+int defaultThreadCount() { return std::max(1, int(std::thread::hardware_concurrency()) / 2); }
+
+int openBlasThreads() {
+    using Get = int (*)();
+    auto get = reinterpret_cast<Get>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get ? get() : -1;
+}
+
 int configureThreads(int requested) {
     int n = requested;
     if (n <= 0) {
         if (const char* env = std::getenv("LABELDIFF_THREADS")) n = std::atoi(env);
     }
-    if (n <= 0) n = int(std::thread::hardware_concurrency());
-    if (n <= 0) n = 1;
+    if (n <= 0) n = defaultThreadCount();
     if (torch::get_num_threads() != n) torch::set_num_threads(n);
+    // Found at run time: LibTorch reaches OpenBLAS through libblas.so.3, whichever BLAS the
+    // system's alternatives chose.
+    using Set = void (*)(int);
+    if (auto set = reinterpret_cast<Set>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")); set && openBlasThreads() != 1)
+        set(1);
+    static std::once_flag interop;
+    std::call_once(interop, [] {
+        try {
+            at::set_num_interop_threads(1);
+        } catch (const std::exception&) {
+            // The pool already ran something (a caller configured threads late): keep it.
+        }
+    });
+    cv::setNumThreads(n);
     return n;
 }
 

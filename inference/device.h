@@ -39,8 +39,19 @@ ComputeTarget selectCompute(const ComputeOptions& options);
 // "can't allocate memory", or std::bad_alloc.
 bool isOutOfMemory(const std::exception& e);
 
-// LibTorch's default intra-op thread count can be 1; sets it to `requested`, or to
-// $LABELDIFF_THREADS, or to the hardware concurrency. Returns the count in effect.
+// The process's one thread policy (every pool LabelDiff's compute touches):
+// - LibTorch's intra-op pool: `requested`, or $LABELDIFF_THREADS, or defaultThreadCount();
+// - OpenBLAS (Debian's LibTorch runs its matrix products there): 1 thread. Its own pthread
+//   pool busy-waits; beside two busy programs it made a denoising step 20–40× slower than
+//   idle even at one intra-op thread (bench_sampler --busy);
+// - LibTorch's inter-op pool: 1 (the sampler and trainer run one graph at a time);
+// - OpenCV: the intra-op count.
+// Returns the intra-op count in effect.
 int configureThreads(int requested = 0);
+// Half the hardware threads (the physical cores on an SMT machine), at least 1: beside a
+// browser or a video call, one thread per core measured faster than all of them.
+int defaultThreadCount();
+// OpenBLAS's thread count in this process, or -1 when LibTorch does not use OpenBLAS.
+int openBlasThreads();
 
 }  // namespace ld
