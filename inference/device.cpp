@@ -73,6 +73,8 @@ std::string dtypeName(c10::ScalarType type) {
 
 int defaultThreadCount() { return std::max(1, int(std::thread::hardware_concurrency()) / 2); }
 
+int intraOpThreads() { return at::get_num_threads(); }
+
 int openBlasThreads() {
     using Get = int (*)();
     auto get = reinterpret_cast<Get>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));

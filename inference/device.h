@@ -51,6 +51,8 @@ int configureThreads(int requested = 0);
 // Half the hardware threads (the physical cores on an SMT machine), at least 1: beside a
 // browser or a video call, one thread per core measured faster than all of them.
 int defaultThreadCount();
+// LibTorch's intra-op thread count in effect for the calling thread.
+int intraOpThreads();
 // OpenBLAS's thread count in this process, or -1 when LibTorch does not use OpenBLAS.
 int openBlasThreads();
 

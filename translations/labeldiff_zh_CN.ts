@@ -707,6 +707,34 @@ Restore it?</source>
         <source>Ctrl+Shift+M</source>
         <translation>Ctrl+Shift+M</translation>
     </message>
+    <message>
+        <source>Restored the autosave of %1. Pick an image to go on.</source>
+        <translation>已恢复 %1 的自动保存。请选择一张图像继续。</translation>
+    </message>
+    <message>
+        <source>CPU &amp;threads…</source>
+        <translation>CPU 线程(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>CPU threads</source>
+        <translation>CPU 线程</translation>
+    </message>
+    <message numerus="yes">
+        <source>Threads for the model on the CPU (0: automatic, half of the %n hardware thread(s); fewer threads keep LabelDiff fast beside other busy programs):</source>
+        <translation><numerusform>模型在 CPU 上使用的线程数（0：自动，即 %n 个硬件线程的一半；线程越少，其他程序繁忙时 LabelDiff 越流畅）：</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>device: %1, %n thread(s)</source>
+        <translation><numerusform>设备：%1，%n 个线程</numerusform></translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; (confidence %2 &lt; %3)</source>
+        <translation>“%1”（置信度 %2 &lt; %3）</translation>
+    </message>
+    <message>
+        <source>Not found: %1. Move τ to see the model&apos;s mask anyway.</source>
+        <translation>未找到：%1。移动 τ 仍可查看模型的掩码。</translation>
+    </message>
 </context>
 <context>
     <name>ld::ModelManager</name>
@@ -1662,6 +1690,21 @@ Checking…</source>
     <message>
         <source>dir</source>
         <translation>目录</translation>
+    </message>
+</context>
+<context>
+    <name>ld::GuardedApplication</name>
+    <message>
+        <source>Out of memory: the last action was not completed.</source>
+        <translation>内存不足：上一个操作未完成。</translation>
+    </message>
+    <message>
+        <source>The last action failed: %1</source>
+        <translation>上一个操作失败：%1</translation>
+    </message>
+    <message>
+        <source>The last action failed with an unknown error.</source>
+        <translation>上一个操作因未知错误而失败。</translation>
     </message>
 </context>
 </TS>

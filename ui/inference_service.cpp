@@ -21,12 +21,14 @@ InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(n
     worker_->moveToThread(&thread_);
 
     connect(worker_, &InferenceWorker::modelLoaded, this,
-            [this](const QString& dir, const QString& name, const QString& device, int, double tau, quint64 gen) {
+            [this](const QString& dir, const QString& name, const QString& device, int, double tau, int threads,
+                   quint64 gen) {
                 if (gen != generation_) return;
                 loading_ = false;
                 modelDir_ = dir;
                 modelName_ = name;
                 device_ = device;
+                threads_ = threads;
                 defaultThreshold_ = tau;
                 emit modelLoaded(name, device);
             });
@@ -68,10 +70,10 @@ InferenceService::~InferenceService() {
     delete worker_;
 }
 
-void InferenceService::loadModel(const QString& dir, const QString& device) {
+void InferenceService::loadModel(const QString& dir, const QString& device, int threads) {
     loading_ = true;
     const quint64 gen = ++generation_;
-    QMetaObject::invokeMethod(worker_, [w = worker_, dir, device, gen] { w->loadModel(dir, device, gen); },
+    QMetaObject::invokeMethod(worker_, [w = worker_, dir, device, threads, gen] { w->loadModel(dir, device, threads, gen); },
                               Qt::QueuedConnection);
 }
 

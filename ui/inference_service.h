@@ -20,12 +20,14 @@ public:
     ~InferenceService() override;
 
     // Replaces the model; modelLoaded or modelFailed follows. Queued behind running work.
-    void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"));
+    // threads: CPU threads for the model's work (0: the default policy, inference/device.h).
+    void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"), int threads = 0);
     bool hasModel() const { return !modelDir_.isEmpty(); }
     bool isLoading() const { return loading_; }
     QString modelDir() const { return modelDir_; }
     QString modelName() const { return modelName_; }
     QString device() const { return device_; }
+    int threads() const { return threads_; }  // CPU threads in effect for the loaded model
     double defaultThreshold() const { return defaultThreshold_; }
 
     // Returns the request id. The request waits in the worker's queue behind earlier ones.
@@ -56,6 +58,7 @@ private:
     bool loading_ = false;
     QString modelDir_, modelName_, device_;
     double defaultThreshold_ = 0.5;
+    int threads_ = 0;
 };
 
 }  // namespace ld

@@ -1,6 +1,7 @@
 #include "ui/inference_worker.h"
 
 #include "core/image.h"
+#include "inference/device.h"
 #include "inference/model_card.h"
 #include "ui/mask_image.h"
 
@@ -14,10 +15,11 @@ InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {}
 
 InferenceWorker::~InferenceWorker() = default;
 
-void InferenceWorker::loadModel(const QString& dir, const QString& device, quint64 generation) {
+void InferenceWorker::loadModel(const QString& dir, const QString& device, int threads, quint64 generation) {
     try {
         SamplerOptions options;
         options.device = device.toStdString();
+        options.threads = threads;
         // Release the old model first: two models at once may not fit.
         sampler_.reset();
         modelDir_.clear();
@@ -26,7 +28,7 @@ void InferenceWorker::loadModel(const QString& dir, const QString& device, quint
         const ModelCard& card = sampler_->card();
         const QString name = card.name.empty() ? QFileInfo(dir).fileName() : QString::fromStdString(card.name);
         emit modelLoaded(dir, name, QString::fromStdString(sampler_->deviceName()), sampler_->resolution(),
-                         card.defaults.threshold, generation);
+                         card.defaults.threshold, intraOpThreads(), generation);
     } catch (const std::exception& e) {
         sampler_.reset();
         emit modelFailed(dir, QString::fromStdString(e.what()), generation);

@@ -23,14 +23,15 @@ public:
     static constexpr int kFrameIntervalMs = 50;
 
 public slots:
-    void loadModel(const QString& dir, const QString& device, quint64 generation);
+    // threads: CPU intra-op threads (0: the policy's default, inference/device.h).
+    void loadModel(const QString& dir, const QString& device, int threads, quint64 generation);
     void run(const ld::SegmentRequest& request);
     // Drops the model on this thread, where it was created.
     void shutdown();
 
 signals:
     void modelLoaded(const QString& dir, const QString& name, const QString& device, int resolution,
-                     double defaultThreshold, quint64 generation);
+                     double defaultThreshold, int threads, quint64 generation);
     void modelFailed(const QString& dir, const QString& message, quint64 generation);
     void started(quint64 id);
     void frames(quint64 id, const QVector<ld::TrajectoryImage>& frames);

@@ -38,6 +38,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QListWidget>
@@ -48,6 +49,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QThread>
 #include <QToolBar>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -257,6 +259,16 @@ void MainWindow::buildMenus() {
         languages->addAction(a);
         connect(a, &QAction::triggered, this, [this, code] { emit languageChangeRequested(code); });
     }
+    settings->addAction(tr("CPU &threads…"), this, [this] {
+        const int cores = std::max(1, QThread::idealThreadCount());
+        bool ok = false;
+        const int n = QInputDialog::getInt(this, tr("CPU threads"),
+                                           tr("Threads for the model on the CPU (0: automatic, half of the %n "
+                                              "hardware thread(s); fewer threads keep LabelDiff fast beside other busy programs):",
+                                              nullptr, cores),
+                                           cpuThreads(), 0, cores, 1, &ok);
+        if (ok) setCpuThreads(n);
+    });
 
     // Training panel and model manager: docks, hidden until asked for. Training runs on
     // the panel's own thread; "make active" loads the model through the inference service.
@@ -369,7 +381,9 @@ void MainWindow::connectEngine() {
 
     connect(service_, &InferenceService::modelLoaded, this, [this](const QString& name, const QString& device) {
         statusModel_->setText(tr("model: %1").arg(name));
-        statusDevice_->setText(tr("device: %1").arg(device));
+        statusDevice_->setText(device.startsWith(QLatin1String("cpu"))
+                                   ? tr("device: %1, %n thread(s)", nullptr, service_->threads()).arg(device)
+                                   : tr("device: %1").arg(device));
         sampler_->setModelStatus(tr("%1 on %2").arg(name, device));
         statusBar()->showMessage(tr("Model %1 loaded").arg(name), 5000);
         emit modelReady(name);
@@ -1042,7 +1056,14 @@ void MainWindow::loadModel(const QString& dir) {
     sampler_->setModelDir(dir);
     sampler_->setModelStatus(tr("Loading…"));
     statusModel_->setText(tr("loading model…"));
-    service_->loadModel(dir, sampler_->device());
+    service_->loadModel(dir, sampler_->device(), cpuThreads());
+}
+
+int MainWindow::cpuThreads() { return QSettings().value(QStringLiteral("cpuThreads"), 0).toInt(); }
+
+void MainWindow::setCpuThreads(int threads) {
+    QSettings().setValue(QStringLiteral("cpuThreads"), std::max(0, threads));
+    if (service_->hasModel()) loadModel(service_->modelDir());
 }
 
 }  // namespace ld

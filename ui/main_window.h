@@ -65,6 +65,10 @@ public:
     void openPath(const QString& path);
     // Loads a model directory on the inference thread; modelReady or failed follows.
     void loadModel(const QString& dir);
+    // CPU threads for the model (0: the default policy); stored in the settings and
+    // applied by reloading the model.
+    void setCpuThreads(int threads);
+    static int cpuThreads();
     // Segments phrases on the current image; the proposal follows (proposalReady).
     bool segment(const QStringList& phrases);
     void cancelSegment();

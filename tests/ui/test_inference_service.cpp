@@ -31,6 +31,21 @@ private slots:
         }
     }
 
+    // The thread count the GUI's Settings chooses reaches the model's worker thread.
+    void threadCountReachesTheWorker_data() {
+        QTest::addColumn<int>("threads");
+        QTest::newRow("two") << 2;
+        QTest::newRow("one") << 1;
+    }
+    void threadCountReachesTheWorker() {
+        QFETCH(int, threads);
+        InferenceService s;
+        QSignalSpy loaded(&s, &InferenceService::modelLoaded);
+        s.loadModel(model_, "cpu", threads);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(s.threads(), threads);
+    }
+
     void segmentsWithFrames() {
         InferenceService s;
         QSignalSpy loaded(&s, &InferenceService::modelLoaded);
