@@ -297,9 +297,7 @@ private:
             }
             im.width = readSize(e, "width", key);
             im.height = readSize(e, "height", key);
-            if (int64_t(im.width) * im.height > kMaxPixels)
-                fail(key, "size " + std::to_string(im.width) + "x" + std::to_string(im.height) +
-                              " is more pixels than the limit of " + std::to_string(kMaxPixels));
+            checkPixelLimit(im.width, im.height, path_, key + ": size");
             im.extra = json::object();
             for (auto it = e.begin(); it != e.end(); ++it)
                 if (it.key() != "id" && it.key() != "file_name" && it.key() != "width" && it.key() != "height")

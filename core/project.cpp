@@ -213,9 +213,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             if (im.fileName.empty()) r.fail(w + ".file_name", "empty");
             im.width = r.dimension(r.field(o, w, "width"), w + ".width");
             im.height = r.dimension(r.field(o, w, "height"), w + ".height");
-            if (int64_t(im.width) * im.height > kMaxPixels)
-                r.fail(w, "size " + std::to_string(im.width) + "x" + std::to_string(im.height) +
-                              " is more pixels than the limit of " + std::to_string(kMaxPixels));
+            checkPixelLimit(im.width, im.height, where, w + ": size");
             if (const json* v = r.optional(o, "status")) im.status = statusFrom(r.string(*v, w + ".status"), r, w + ".status");
             if (!ids.insert(im.id).second) r.fail(w + ".id", "duplicate image id " + std::to_string(im.id));
             p.images.push_back(im);
