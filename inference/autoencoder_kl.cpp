@@ -267,7 +267,7 @@ void AutoencoderKL::load(TensorMap tensors, const std::string& source) {
     loadStateDict(*this, tensors, source, true);
 }
 
-void AutoencoderKL::loadFile(const std::string& weightsPath) { load(loadSafetensors(weightsPath), weightsPath); }
+void AutoencoderKL::loadFile(const std::string& weightsPath) { load(mapSafetensors(weightsPath), weightsPath); }
 
 std::shared_ptr<AutoencoderKL> AutoencoderKL::fromPretrained(const std::string& folder) {
     auto config = AutoencoderKLConfig::fromJsonFile((std::filesystem::path(folder) / "config.json").string());

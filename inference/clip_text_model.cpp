@@ -274,7 +274,7 @@ void CLIPTextModel::load(TensorMap tensors, const std::string& source) {
     loadStateDict(*this, tensors, source, true);
 }
 
-void CLIPTextModel::loadFile(const std::string& weightsPath) { load(loadSafetensors(weightsPath), weightsPath); }
+void CLIPTextModel::loadFile(const std::string& weightsPath) { load(mapSafetensors(weightsPath), weightsPath); }
 
 std::shared_ptr<CLIPTextModel> CLIPTextModel::fromPretrained(const std::string& folder) {
     namespace fs = std::filesystem;

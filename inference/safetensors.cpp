@@ -240,7 +240,7 @@ TensorEntry parseEntry(const std::string& name, const nlohmann::json& e, const s
 
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(std::make_unique<Mapping>()) {
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(std::make_shared<Mapping>()) {
     requirePickleFree(path);
     map_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (map_->fd < 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
@@ -254,7 +254,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(st
     if (fileSize > static_cast<uint64_t>(std::numeric_limits<size_t>::max()))
         throw Error(path, "is too large to map into memory");
     map_->size = static_cast<size_t>(fileSize);
-    map_->addr = ::mmap(nullptr, map_->size, PROT_READ, MAP_PRIVATE, map_->fd, 0);
+    // Writable but private: an in-place write to a view copies its page instead of faulting,
+    // and never reaches the file.
+    map_->addr = ::mmap(nullptr, map_->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, map_->fd, 0);
     if (map_->addr == MAP_FAILED) throw Error(path, std::string("cannot map into memory: ") + std::strerror(errno));
 
     const uint64_t headerBytes = readLittleEndian64(map_->bytes());
@@ -351,6 +353,43 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
 
 namespace {
 
+// The storage context of a view: keeps the mapping alive, and lets releaseMappedPages tell
+// a view from any other tensor by its deleter.
+struct MappedView {
+    std::shared_ptr<const void> mapping;
+};
+
+void deleteMappedView(void* context) { delete static_cast<MappedView*>(context); }
+
+}  // namespace
+
+torch::Tensor SafetensorsFile::view(const std::string& name) const {
+    const TensorEntry& e = entry(name);
+    const DtypeInfo* info = findDtype(e.dtype);
+    const uint64_t headerBytes = readLittleEndian64(map_->bytes());
+    unsigned char* src = static_cast<unsigned char*>(map_->addr) + 8 + headerBytes + e.begin;
+    const size_t n = static_cast<size_t>(e.end - e.begin);
+    if (!hostIsLittleEndian() || n == 0 || reinterpret_cast<uintptr_t>(src) % info->size != 0) return tensor(name);
+    auto* context = new MappedView{map_};
+    c10::DataPtr data(src, context, &deleteMappedView, c10::Device(c10::kCPU));
+    c10::Storage storage(c10::Storage::use_byte_size_t(), n, std::move(data), nullptr, false);
+    return torch::empty({0}, torch::TensorOptions().dtype(info->type)).set_(storage, 0, e.shape);
+}
+
+void releaseMappedPages(const torch::Tensor& view) {
+    if (!view.defined() || !view.has_storage() || view.device().type() != c10::kCPU) return;
+    if (view.storage().data_ptr().get_deleter() != &deleteMappedView) return;
+    // Only whole pages inside the view: the pages at its ends may hold a neighbour's bytes
+    // that are still to be read (dropping them would cost a re-read, not correctness).
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<uintptr_t>(view.data_ptr());
+    const uintptr_t end = begin + static_cast<uintptr_t>(view.numel()) * view.element_size();
+    const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+namespace {
+
 // A shard name comes from a JSON file that may be hostile: it must stay beside the index.
 void requirePlainShardName(const std::string& shard, const std::string& indexPath) {
     if (shard.empty() || shard[0] == '/' || shard == "." || shard == ".." ||
@@ -358,7 +397,7 @@ void requirePlainShardName(const std::string& shard, const std::string& indexPat
         throw Error(indexPath, "shard file name " + jsonQuoted(shard) + " leaves the checkpoint folder");
 }
 
-TensorMap loadSharded(const std::string& indexPath) {
+TensorMap loadSharded(const std::string& indexPath, bool mapped) {
     std::ifstream in(indexPath, std::ios::binary);
     if (!in) throw Error(indexPath, std::string("cannot open: ") + std::strerror(errno));
     std::stringstream ss;
@@ -401,7 +440,7 @@ TensorMap loadSharded(const std::string& indexPath) {
                                                 : " also appears here, but the index puts it in " +
                                                       describeJson(*other)));
             }
-            out.emplace(e.name, sf.tensor(e.name));
+            out.emplace(e.name, mapped ? sf.view(e.name) : sf.tensor(e.name));
         }
     }
     return out;
@@ -409,14 +448,22 @@ TensorMap loadSharded(const std::string& indexPath) {
 
 }  // namespace
 
-TensorMap loadSafetensors(const std::string& path) {
+namespace {
+
+TensorMap readSafetensors(const std::string& path, bool mapped) {
     requirePickleFree(path);
-    if (endsWith(path, ".index.json")) return loadSharded(path);
+    if (endsWith(path, ".index.json")) return loadSharded(path, mapped);
     SafetensorsFile file(path);
     TensorMap out;
-    for (const auto& e : file.entries()) out.emplace(e.name, file.tensor(e.name));
+    for (const auto& e : file.entries()) out.emplace(e.name, mapped ? file.view(e.name) : file.tensor(e.name));
     return out;
 }
+
+}  // namespace
+
+TensorMap loadSafetensors(const std::string& path) { return readSafetensors(path, false); }
+
+TensorMap mapSafetensors(const std::string& path) { return readSafetensors(path, true); }
 
 namespace {
 

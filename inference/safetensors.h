@@ -38,11 +38,15 @@ public:
     const TensorEntry& entry(const std::string& name) const;  // ld::Error when absent
     // A CPU tensor owning a copy of the bytes, in the file's dtype.
     torch::Tensor tensor(const std::string& name) const;
+    // A CPU tensor viewing the mapped bytes (no copy; the mapping lives as long as the view).
+    // Writes to it stay private to this process. Where the host is big-endian or the data
+    // is misaligned for its dtype, a copy as tensor() gives.
+    torch::Tensor view(const std::string& name) const;
 
 private:
     struct Mapping;
     std::string path_;
-    std::unique_ptr<Mapping> map_;
+    std::shared_ptr<Mapping> map_;
     std::vector<TensorEntry> entries_;
     std::map<std::string, std::string> metadata_;
 };
@@ -51,6 +55,16 @@ private:
 // `*.safetensors.index.json`. Files ending in .pt/.pth/.bin/.ckpt are refused with a
 // message that says how to convert them.
 TensorMap loadSafetensors(const std::string& path);
+
+// The same tensors as views of the file's memory mapping (SafetensorsFile::view): for
+// loading a large module, where owned copies, the mapped pages and the parameters together
+// peaked at 3x the weights. loadStateDict copies each view into its parameter and then
+// releases the view's pages, so the peak stays near the size of the parameters.
+TensorMap mapSafetensors(const std::string& path);
+
+// Drops the resident pages of a view made by SafetensorsFile::view (a no-op for any other
+// tensor); a later read faults them back in from the file.
+void releaseMappedPages(const torch::Tensor& view);
 
 // Writes atomically (write-then-rename); tensors are made contiguous CPU little-endian.
 // Supported dtypes: float32, float16, bfloat16, int64.

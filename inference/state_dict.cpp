@@ -48,7 +48,9 @@ void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const st
     }
     torch::NoGradGuard noGrad;
     for (auto& [name, target] : targets) {
-        target.copy_(tensors.at(name).to(target.device(), target.scalar_type()));
+        const torch::Tensor& source = tensors.at(name);
+        target.copy_(source.to(target.device(), target.scalar_type()));
+        releaseMappedPages(source);
     }
 }
 

@@ -258,7 +258,7 @@ void UNet2DConditionModel::load(TensorMap tensors, const std::string& source) {
     loadStateDict(*this, tensors, source, true);
 }
 
-void UNet2DConditionModel::loadFile(const std::string& weightsPath) { load(loadSafetensors(weightsPath), weightsPath); }
+void UNet2DConditionModel::loadFile(const std::string& weightsPath) { load(mapSafetensors(weightsPath), weightsPath); }
 
 std::shared_ptr<UNet2DConditionModel> UNet2DConditionModel::fromPretrained(
     const std::string& folder, const std::function<void(UNet2DConditionConfig&)>& overrides) {

@@ -2,6 +2,7 @@
 // independently written golden file, and one hostile file per lie a header can tell.
 #include "core/error.h"
 #include "inference/safetensors.h"
+#include "inference/state_dict.h"
 
 #include <QtTest>
 
@@ -73,6 +74,7 @@ private slots:
     void writerReplacesAtomically();
     void readsIndependentGoldenFile();
     void lazyAccessByName();
+    void mappedViewsMatchCopies();
     void hostileFilesAreRejected_data();
     void hostileFilesAreRejected();
     void shardedCheckpoint();
@@ -231,6 +233,33 @@ void TestSafetensors::lazyAccessByName() {
         QVERIFY(std::string(err.what()).find("nope") != std::string::npos);
     }
     QVERIFY_THROWS_EXCEPTION(ld::Error, f.tensor("nope"));
+}
+
+// Views of the mapping (the large-model load path) read the same values as copies, outlive
+// the file object, keep in-place writes private, and read correctly again after their pages
+// are released into a module's parameters.
+void TestSafetensors::mappedViewsMatchCopies() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("w.safetensors").toStdString();
+    torch::nn::Linear linear(300, 500);  // 600 KB of weight: whole pages to release
+    ld::saveSafetensors(path, ld::stateDict(*linear));
+    const auto copies = ld::loadSafetensors(path);
+    auto views = ld::mapSafetensors(path);
+    QCOMPARE(views.size(), copies.size());
+    for (const auto& [name, t] : copies) QVERIFY(torch::equal(views.at(name), t));
+
+    torch::nn::Linear target(300, 500);
+    ld::loadStateDict(*target, views, path);
+    QVERIFY(torch::equal(target->weight, copies.at("weight")));
+    QVERIFY(torch::equal(views.at("weight"), copies.at("weight")));  // faulted back in
+
+    views.at("bias").fill_(7.0f);  // private: neither a crash nor a change to the file
+    QVERIFY(torch::equal(ld::loadSafetensors(path).at("bias"), copies.at("bias")));
+    const torch::Tensor kept = views.at("weight");
+    views.clear();
+    QVERIFY(torch::equal(kept, copies.at("weight")));  // the mapping lives with its views
+    ld::releaseMappedPages(copies.at("weight"));        // a heap tensor is left alone
+    QVERIFY(torch::equal(copies.at("weight"), target->weight));
 }
 
 void TestSafetensors::hostileFilesAreRejected_data() {
