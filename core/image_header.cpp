@@ -15,7 +15,7 @@ namespace ld {
 
 bool MemoryByteSource::read(uint64_t offset, void* out, size_t n) {
     if (offset > size_ || size_ - offset < n) return false;
-    std::memcpy(out, data_ + offset, n);
+    if (n > 0) std::memcpy(out, data_ + offset, n);  // an empty TIFF directory reads 0 bytes into nullptr
     return true;
 }
 
@@ -235,6 +235,17 @@ private:
 };
 
 }  // namespace
+
+void checkEncodedPixelLimit(const std::string& bytes, const std::string& name, const std::string& what) {
+    MemoryByteSource src(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    ParsedImageHeader parsed;
+    try {
+        parsed = parseImageHeader(src, name);
+    } catch (const Error&) {
+        return;
+    }
+    checkPixelLimit(parsed.header.width, parsed.header.height, name, what);
+}
 
 ParsedImageHeader parseImageHeader(ByteSource& src, const std::string& name) {
     if (src.size() == 0) throw Error(name, "empty file");
