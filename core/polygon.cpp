@@ -44,12 +44,24 @@ std::vector<Pt> clipAgainst(const std::vector<Pt>& in, Inside inside, Cut cut) {
     return out;
 }
 
+// Where the edge a→b crosses the clip line at `cut`: its other coordinate (atA, atB are the
+// ends' coordinates across the line, on both sides of it). Differences of doubles near ±1e308
+// overflow to ±inf (and inf·0 is NaN), so such edges are redone in long double, whose
+// range holds them; the result lies between a and b, hence is a finite double again.
+double crossing(double a, double b, double atA, double atB, double cut) {
+    const double v = a + (b - a) * (cut - atA) / (atB - atA);
+    if (std::isfinite(v)) return v;
+    const long double l = (long double)a + ((long double)b - a) * ((long double)cut - atA) / ((long double)atB - atA);
+    if (!std::isfinite(l)) throw Error("polygon", "vertex coordinates too large to clip to the image");
+    return double(l);
+}
+
 std::vector<Pt> clipToBox(std::vector<Pt> p, double x0, double y0, double x1, double y1) {
     auto atX = [](double X) {
-        return [X](const Pt& a, const Pt& b) { return Pt{X, a.y + (b.y - a.y) * (X - a.x) / (b.x - a.x)}; };
+        return [X](const Pt& a, const Pt& b) { return Pt{X, crossing(a.y, b.y, a.x, b.x, X)}; };
     };
     auto atY = [](double Y) {
-        return [Y](const Pt& a, const Pt& b) { return Pt{a.x + (b.x - a.x) * (Y - a.y) / (b.y - a.y), Y}; };
+        return [Y](const Pt& a, const Pt& b) { return Pt{crossing(a.x, b.x, a.y, b.y, Y), Y}; };
     };
     p = clipAgainst(p, [x0](const Pt& a) { return a.x >= x0; }, atX(x0));
     p = clipAgainst(p, [x1](const Pt& a) { return a.x <= x1; }, atX(x1));
