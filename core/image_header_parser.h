@@ -39,6 +39,12 @@ struct ParsedImageHeader {
 // is cut short or inconsistent.
 ParsedImageHeader parseImageHeader(ByteSource& src, const std::string& name);
 
+// checkPixelLimit(name, what) for encoded bytes whose header parseImageHeader reads,
+// before a decoder allocates what the header states (OpenCV allows 2^30 pixels, i.e. 8 GB
+// for a 30000×30000 16-bit RGBA PNG of a few hundred bytes). Bytes the parser does not read
+// are left to the decoder and its own checks.
+void checkEncodedPixelLimit(const std::string& bytes, const std::string& name, const std::string& what);
+
 // Some decoders (libjpeg) fill a truncated image with grey and succeed; this catches
 // what they let through. Throws ld::Error(name, ...) when the data is cut short.
 void checkImageComplete(const uint8_t* data, size_t size, ImageFormat format,

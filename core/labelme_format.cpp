@@ -30,6 +30,7 @@
 #include "core/format_util.h"
 #include "core/json_read.h"
 #include "core/image.h"
+#include "core/image_header_parser.h"
 #include "core/png_codec.h"
 #include "core/polygon.h"
 #include "core/segmentation.h"
@@ -310,6 +311,7 @@ private:
             image.width = int(w);
         } else if (embedded) {
             const std::string bytes = base64Decode(j["imageData"].get<std::string>(), file.string() + ": imageData");
+            checkEncodedPixelLimit(bytes, file.string(), "imageData image");
             std::vector<uchar> buf(bytes.begin(), bytes.end());
             cv::Mat m;
             try {

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/image_header_parser.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -11,6 +12,7 @@ namespace ld {
 
 cv::Mat decodePng(const std::string& bytes, const std::string& where) {
     if (bytes.empty()) throw Error(where, "empty file");
+    checkEncodedPixelLimit(bytes, where, "image");
     cv::Mat m;
     try {
         std::vector<uchar> buf(bytes.begin(), bytes.end());
