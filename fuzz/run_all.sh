@@ -65,6 +65,10 @@ for t in "${targets[@]}"; do
     fi
     execs=$(( execs + ${n:-0} ))
     rm -f "$runlog"
+    # A crashed run leaves its scratch folder (fuzz_entry_points.cpp) behind.
+    for d in /dev/shm/labeldiff-fuzz-* "${TMPDIR:-/tmp}"/labeldiff-fuzz-*; do
+      [ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+    done
     [ "$rc" -eq 0 ] && break
   done
   elapsed=$(( $(date +%s) - start ))
