@@ -6,6 +6,9 @@
 #include <opencv2/core/utility.hpp>
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -81,7 +84,25 @@ int openBlasThreads() {
     return get ? get() : -1;
 }
 
+bool configureAllocator() {
+#if defined(__GLIBC__)
+    static const bool set = [] {
+        // The user (or a preloaded allocator's wrapper) chose: leave it.
+        for (const char* v : {"GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_"})
+            if (std::getenv(v)) return false;
+        constexpr int kMmapThreshold = 32 << 20;  // glibc's dynamic maximum (HEAP_MAX_SIZE / 2)
+        constexpr int kTrimThreshold = 2 * kMmapThreshold;  // glibc's own rule: twice the mmap threshold
+        const bool ok = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
+        return mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1 && ok;
+    }();
+    return set;
+#else
+    return false;
+#endif
+}
+
 int configureThreads(int requested) {
+    configureAllocator();
     int n = requested;
     if (n <= 0) {
         if (const char* env = std::getenv("LABELDIFF_THREADS")) n = std::atoi(env);

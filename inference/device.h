@@ -45,9 +45,19 @@ bool isOutOfMemory(const std::exception& e);
 //   pool busy-waits; beside two busy programs it made a denoising step 20–40× slower than
 //   idle even at one intra-op thread (bench_sampler --busy);
 // - LibTorch's inter-op pool: 1 (the sampler and trainer run one graph at a time);
-// - OpenCV: the intra-op count.
+// - OpenCV: the intra-op count;
+// - and, once, the allocator policy (configureAllocator).
 // Returns the intra-op count in effect.
 int configureThreads(int requested = 0);
+// glibc malloc keeps up to 64 MiB free at the top of a heap (M_TRIM_THRESHOLD) and serves
+// blocks under 32 MiB from the heap (M_MMAP_THRESHOLD, glibc's own dynamic ceiling), so the
+// activations a U-Net pass frees are reused by the next pass instead of being returned to
+// the kernel and faulted back in, zero-filled, page by page. With glibc's defaults (the
+// thresholds only grow when a large mmapped block happens to be freed) facade-small's
+// forward took ~5,900 page faults and 2.2-2.9x the time (bench/pytorch/compare.py). Called
+// by configureThreads; a no-op after the first call, without glibc, or when $MALLOC_* /
+// $GLIBC_TUNABLES already choose. Returns whether it set the thresholds.
+bool configureAllocator();
 // Half the hardware threads (the physical cores on an SMT machine), at least 1: beside a
 // browser or a video call, one thread per core measured faster than all of them.
 int defaultThreadCount();
