@@ -203,6 +203,13 @@ void Sampler::clearCaches() {
     impl_->texts.clear();
 }
 
+bool Sampler::prepare(const cv::Mat& rgb) {
+    torch::NoGradGuard noGrad;  // as segment(): the cached latent is used there
+    bool computed = false;
+    impl_->imageLatent(rgb, &computed);
+    return computed;
+}
+
 SamplerSettings Sampler::resolve(const SamplerSettings& in, const std::string& phrase) const {
     const ModelCard& card = impl_->model->card();
     SamplerSettings s = in;

@@ -137,6 +137,9 @@ public:
     // Settings with every "use the default" value replaced by the card's, for `phrase`.
     SamplerSettings resolve(const SamplerSettings& settings, const std::string& phrase) const;
     void clearCaches();
+    // Encodes the image into the cache ahead of a segment call (the expensive part of a
+    // first proposal); true when it was not cached yet.
+    bool prepare(const cv::Mat& rgb);
 
 private:
     struct Impl;

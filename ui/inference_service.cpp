@@ -85,6 +85,12 @@ quint64 InferenceService::submit(SegmentRequest request) {
     return request.id;
 }
 
+void InferenceService::prepare(const QString& imagePath) {
+    const quint64 gen = ++*latestPrepare_;
+    QMetaObject::invokeMethod(worker_, [w = worker_, imagePath, gen, latest = latestPrepare_] { w->prepare(imagePath, gen, latest); },
+                              Qt::QueuedConnection);
+}
+
 void InferenceService::cancel(quint64 id) {
     if (auto it = tokens_.find(id); it != tokens_.end()) it.value()->cancel();
 }

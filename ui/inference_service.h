@@ -9,6 +9,9 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
+#include <memory>
+
 namespace ld {
 
 class InferenceWorker;
@@ -35,6 +38,10 @@ public:
     // Stops a queued request before it starts, or a running one within one step.
     void cancel(quint64 id);
     void cancelAll();
+    // Encodes the image in the background so that the first "segment" on it starts at the
+    // denoising steps. Only the latest prepare runs: paging through a folder queues no
+    // backlog in front of a segment request.
+    void prepare(const QString& imagePath);
     int pending() const { return int(tokens_.size()); }
     bool isBusy() const { return !tokens_.isEmpty() || loading_; }
 
@@ -55,6 +62,7 @@ private:
     QHash<quint64, std::shared_ptr<CancelToken>> tokens_;
     quint64 nextId_ = 1;
     quint64 generation_ = 0;  // the latest loadModel; answers to older ones are ignored
+    std::shared_ptr<std::atomic<quint64>> latestPrepare_ = std::make_shared<std::atomic<quint64>>(0);
     bool loading_ = false;
     QString modelDir_, modelName_, device_;
     double defaultThreshold_ = 0.5;

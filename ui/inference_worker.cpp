@@ -46,7 +46,7 @@ void InferenceWorker::run(const SegmentRequest& request) {
     }
     emit started(request.id);
     try {
-        const cv::Mat rgb = loadImageRgb(request.imagePath.toStdString());
+        const cv::Mat& rgb = image(request.imagePath);
 
         QVector<TrajectoryImage> pending;
         QElapsedTimer sinceSent;
@@ -98,8 +98,32 @@ void InferenceWorker::run(const SegmentRequest& request) {
     }
 }
 
+const cv::Mat& InferenceWorker::image(const QString& path) {
+    const QFileInfo info(path);
+    if (path != imagePath_ || info.size() != imageSize_ || info.lastModified() != imageModified_ || image_.empty()) {
+        image_ = cv::Mat();
+        imagePath_ = path;
+        imageSize_ = info.size();
+        imageModified_ = info.lastModified();
+        image_ = loadImageRgb(path.toStdString());
+    }
+    return image_;
+}
+
+void InferenceWorker::prepare(const QString& imagePath, quint64 generation,
+                              const std::shared_ptr<std::atomic<quint64>>& latest) {
+    if (!sampler_ || generation != latest->load()) return;
+    try {
+        sampler_->prepare(image(imagePath));
+    } catch (const std::exception&) {
+        // Nobody asked for a result yet: the segment request that may follow reports the
+        // same error, naming the file, where the user sees it.
+    }
+}
+
 void InferenceWorker::shutdown() {
     sampler_.reset();
+    image_ = cv::Mat();
     modelDir_.clear();
 }
 

@@ -4,9 +4,13 @@
 // event loop is the request queue; everything goes back to the UI as queued signals.
 #include "ui/segment_request.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QObject>
 
+#include <opencv2/core/mat.hpp>
+
+#include <atomic>
 #include <memory>
 
 namespace ld {
@@ -26,6 +30,9 @@ public slots:
     // threads: CPU intra-op threads (0: the policy's default, inference/device.h).
     void loadModel(const QString& dir, const QString& device, int threads, quint64 generation);
     void run(const ld::SegmentRequest& request);
+    // Decodes and encodes an image before anyone asks to segment it (see
+    // InferenceService::prepare), unless a newer prepare was queued since.
+    void prepare(const QString& imagePath, quint64 generation, const std::shared_ptr<std::atomic<quint64>>& latest);
     // Drops the model on this thread, where it was created.
     void shutdown();
 
@@ -40,8 +47,16 @@ signals:
     void cancelled(quint64 id);
 
 private:
+    // The last decoded image, keyed by path, size and modification time: a prepare and the
+    // segment requests that follow it read the file once.
+    const cv::Mat& image(const QString& path);
+
     std::unique_ptr<Sampler> sampler_;
     QString modelDir_;
+    QString imagePath_;
+    qint64 imageSize_ = -1;
+    QDateTime imageModified_;
+    cv::Mat image_;
 };
 
 }  // namespace ld

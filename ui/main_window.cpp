@@ -386,6 +386,7 @@ void MainWindow::connectEngine() {
                                    : tr("device: %1").arg(device));
         sampler_->setModelStatus(tr("%1 on %2").arg(name, device));
         statusBar()->showMessage(tr("Model %1 loaded").arg(name), 5000);
+        if (const ProjectImage* img = doc_->image(currentImageId())) service_->prepare(doc_->imagePath(*img));
         emit modelReady(name);
     });
     connect(service_, &InferenceService::modelFailed, this, [this](const QString&, const QString& message) {
@@ -573,6 +574,7 @@ void MainWindow::onRendered() {
     editor_->setImage(img.id);
     refreshAnnotations();
     statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(r->image.width()).arg(r->image.height()));
+    if (service_->hasModel()) service_->prepare(doc_->imagePath(img));
     emit imageShown(r->index);
 }
 
