@@ -123,6 +123,17 @@ private slots:
         QVERIFY(s->segment(image, "circle", {}).timings.encodeMs > 0);
     }
 
+    // prepare() is the window's encode-on-show: afterwards a segment call only encodes the
+    // phrase, and a second prepare of the same pixels costs nothing.
+    void prepareFillsTheImageCache() {
+        auto s = Sampler::open(ddimModel_, {"cpu"});
+        const cv::Mat image = testImage(40, 40);
+        s->segment(testImage(24, 24), "circle", {});  // the phrase is cached, another image
+        QVERIFY(s->prepare(image));
+        QVERIFY(!s->prepare(image));
+        QCOMPARE(s->segment(image, "circle", {}).timings.encodeMs, 0.0);
+    }
+
     void defaultsComeFromTheCard() {
         auto s = Sampler::open(ddimModel_, {"cpu"});
         const SamplerSettings r = s->resolve({}, "square");
