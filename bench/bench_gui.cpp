@@ -7,6 +7,10 @@
 //
 //   bench_gui [--model DIR] [--images DIR] [--phrase TEXT] [--repeats N] [--train-steps N]
 //             [--think-ms MS]   (the pause between an image appearing and the click; 1000)
+//             [--train-masks DIR --train-config C.json --train-output DIR]
+// The training phase fine-tunes --model on a small synthetic dataset; with --train-masks it
+// fine-tunes on that mask folder instead, with C.json's keys over the panel's (e.g.
+// experiments/membranes/finetune-default.train.json), and keeps the model in --train-output.
 // Prints one JSON object. --model defaults to the shipped default model, --images to the
 // bundled samples.
 #include "core/default_model.h"
@@ -159,6 +163,7 @@ int main(int argc, char** argv) {
     QString images = QStringLiteral(LABELDIFF_SOURCE_DIR "/resources/samples");
     QString phrase = QStringLiteral("window");
     int repeats = 5, trainSteps = 20, thinkMs = 1000;
+    QString trainMasks, trainConfig, trainOutput;
     const QStringList args = app.arguments();
     for (int i = 1; i + 1 < args.size(); i += 2) {
         if (args[i] == "--model") modelDir = args[i + 1];
@@ -167,6 +172,9 @@ int main(int argc, char** argv) {
         else if (args[i] == "--repeats") repeats = args[i + 1].toInt();
         else if (args[i] == "--train-steps") trainSteps = args[i + 1].toInt();
         else if (args[i] == "--think-ms") thinkMs = args[i + 1].toInt();
+        else if (args[i] == "--train-masks") trainMasks = args[i + 1];
+        else if (args[i] == "--train-config") trainConfig = args[i + 1];
+        else if (args[i] == "--train-output") trainOutput = args[i + 1];
         else return fail("unknown option " + args[i].toStdString());
     }
     json out;
@@ -262,11 +270,20 @@ int main(int argc, char** argv) {
         panel.resize(1400, 860);
         panel.show();
         QSignalSpy summary(&panel, &ld::TrainingPanel::summaryReady);
-        panel.setDataset(ld::TrainingPanel::DataKind::Coco, coco);
+        if (trainMasks.isEmpty()) panel.setDataset(ld::TrainingPanel::DataKind::Coco, coco);
+        else panel.setDataset(ld::TrainingPanel::DataKind::MaskFolder, QDir(trainMasks).absolutePath());
         wait(summary, 30000);
         panel.setBaseModel(ld::TrainingPanel::BaseKind::Directory, QDir(modelDir).absolutePath());
-        panel.setOutputDir(dir.filePath("tuned"));
-        panel.setConfigOverrides(json{{"threads", 1}, {"optim", {{"warmup", 2}}}});
+        panel.setOutputDir(trainOutput.isEmpty() ? dir.filePath("tuned") : QDir(trainOutput).absolutePath());
+        json overrides{{"threads", 1}, {"optim", {{"warmup", 2}}}};
+        if (!trainConfig.isEmpty()) {
+            std::ifstream in(trainConfig.toStdString());
+            json c = json::parse(in);
+            for (const char* key : {"base_model", "output", "checkpoint_dir", "log"}) c.erase(key);
+            c["data"].erase("train");  // the panel's dataset
+            overrides = c;
+        }
+        panel.setConfigOverrides(overrides);
         panel.stepsBox()->setValue(trainSteps);
         panel.batchBox()->setValue(4);
         panel.validateEveryBox()->setValue(std::max(1, trainSteps / 2));
@@ -277,7 +294,7 @@ int main(int argc, char** argv) {
         QElapsedTimer t;
         t.start();
         if (!panel.start()) return fail("training did not start");
-        if (!wait(trained, 900000))
+        if (!wait(trained, 3600000))
             return fail("training did not finish: " +
                         (trainFailed.isEmpty() ? std::string() : trainFailed.first().first().toString().toStdString()));
         out["training"] = {{"steps", trainSteps}, {"seconds", t.nsecsElapsed() * 1e-9}, {"stalls", probe.stop()}};
