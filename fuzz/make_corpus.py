@@ -32,6 +32,22 @@ def files(*patterns, max_size=MAX_SEED):
     return out
 
 
+def json_objects(pattern):
+    """Every JSON object nested anywhere in the files matching pattern (depth first)."""
+    for f in files(pattern):
+        try:
+            stack = [json.load(open(f))]
+        except Exception:
+            continue
+        while stack:
+            v = stack.pop()
+            if isinstance(v, dict):
+                yield v
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+
+
 class Corpus:
     def __init__(self, root, target):
         self.dir = os.path.join(root, "corpus", target)
@@ -153,51 +169,29 @@ def main():
     summary["narrative"] = c
 
     c = Corpus(root, "rle")
-    for f in files("tests/data/rle/*.json"):
-        try:
-            j = json.load(open(f))
-        except Exception:
-            continue
-        stack = [j]
-        while stack:
-            v = stack.pop()
-            if isinstance(v, dict):
-                size = v.get("size") or [v.get("height"), v.get("width")]
-                if "counts" in v and isinstance(size, list) and len(size) == 2 and None not in size:
-                    h, w = size
-                    if isinstance(v["counts"], str):
-                        c.add(struct.pack("<HHB", h & 0xFFFF, w & 0xFFFF, 0) + v["counts"].encode(), "string")
-                    elif isinstance(v["counts"], list):
-                        c.add(struct.pack("<HHB", h & 0xFFFF, w & 0xFFFF, 1) +
-                              b"".join(struct.pack("<i", int(n)) for n in v["counts"]), "list")
-                stack.extend(v.values())
-            elif isinstance(v, list):
-                stack.extend(v)
+    for v in json_objects("tests/data/rle/*.json"):
+        size = v.get("size") or [v.get("height"), v.get("width")]
+        if "counts" in v and isinstance(size, list) and len(size) == 2 and None not in size:
+            h, w = size
+            if isinstance(v["counts"], str):
+                c.add(struct.pack("<HHB", h & 0xFFFF, w & 0xFFFF, 0) + v["counts"].encode(), "string")
+            elif isinstance(v["counts"], list):
+                c.add(struct.pack("<HHB", h & 0xFFFF, w & 0xFFFF, 1) +
+                      b"".join(struct.pack("<i", int(n)) for n in v["counts"]), "list")
     c.add(struct.pack("<HHB", 3, 3, 1) + struct.pack("<iii", 2, 3, 4), "list")
     c.add(struct.pack("<HHB", 4, 5, 0) + b"3207", "string")
     summary["rle"] = c
 
     c = Corpus(root, "polygon")
-    for f in files("tests/data/polygon/*.json"):
-        try:
-            j = json.load(open(f))
-        except Exception:
-            continue
-        stack = [j]
-        while stack:
-            v = stack.pop()
-            if isinstance(v, dict):
-                shape = v.get("segmentation", v.get("polygons"))
-                if shape is not None:
-                    h, w = int(v.get("height", 64)), int(v.get("width", 64))
-                    c.add(bytes([(h - 1) & 0xFF, (w - 1) & 0xFF]) + json.dumps(shape).encode(), "json")
-                    if isinstance(shape, list):
-                        flat = [x for p in shape if isinstance(p, list) for x in p]
-                        c.add(bytes([(h - 1) & 0xFF, (w - 1) & 0xFF, len(shape) - 1]) +
-                              b"".join(struct.pack("<d", float(x)) for x in flat), "raw")
-                stack.extend(v.values())
-            elif isinstance(v, list):
-                stack.extend(v)
+    for v in json_objects("tests/data/polygon/*.json"):
+        shape = v.get("segmentation", v.get("polygons"))
+        if shape is not None:
+            h, w = int(v.get("height", 64)), int(v.get("width", 64))
+            c.add(bytes([(h - 1) & 0xFF, (w - 1) & 0xFF]) + json.dumps(shape).encode(), "json")
+            if isinstance(shape, list):
+                flat = [x for p in shape if isinstance(p, list) for x in p]
+                c.add(bytes([(h - 1) & 0xFF, (w - 1) & 0xFF, len(shape) - 1]) +
+                      b"".join(struct.pack("<d", float(x)) for x in flat), "raw")
     c.add(bytes([31, 31]) + b"[[1,1,20,2,25,28,3,20]]", "json")
     c.add(bytes([31, 31]) + b'{"size":[32,32],"counts":"0`0"}', "json")
     c.add(bytes([15, 15, 0]) + struct.pack("<8d", 1, 1, 12, 1.5, 13.2, 14, 0.5, 9), "raw")
