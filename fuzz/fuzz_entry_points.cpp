@@ -120,13 +120,27 @@ Outcome guarded(Body&& body) {
     }
 }
 
+// Fuzzed datasets name images that do not exist: the readers must not look for them.
+ReadOptions withoutImageFiles() {
+    ReadOptions options;
+    options.checkImagesOnDisk = false;
+    return options;
+}
+
+// Write options whose warnings about lossy writes are collected (and not looked at).
+struct CollectedWrite {
+    Warnings warnings;
+    WriteOptions options;
+    CollectedWrite() { options.warnings = &warnings; }
+    CollectedWrite(const CollectedWrite&) = delete;
+    CollectedWrite& operator=(const CollectedWrite&) = delete;
+};
+
 // Reading back what a writer just wrote must work: anything else means the writer
 // produces files that LabelDiff itself refuses.
 Dataset readBack(const DatasetFormat& format, const std::string& path, const char* stage) {
-    ReadOptions options;
-    options.checkImagesOnDisk = false;
     try {
-        return format.read(path, options);
+        return format.read(path, withoutImageFiles());
     } catch (const Error& e) {
         fail(std::string(stage) + ": the written file cannot be read back: " + e.what());
     }
@@ -137,18 +151,14 @@ Dataset readBack(const DatasetFormat& format, const std::string& path, const cha
 Outcome fuzzCoco(const uint8_t* data, size_t size) {
     return guarded([&] {
         const std::string in = inputFile(data, size, "instances.json");
-        ReadOptions options;
-        options.checkImagesOnDisk = false;
-        const Dataset d = cocoFormat().read(in, options);
+        const Dataset d = cocoFormat().read(in, withoutImageFiles());
         if (!smallEnoughToWrite(d)) return;
         const std::string outDir = freshDir("out");
         for (auto seg : {WriteOptions::Segmentation::Rle, WriteOptions::Segmentation::Polygon}) {
-            WriteOptions w;
-            w.segmentation = seg;
-            Warnings warnings;
-            w.warnings = &warnings;
+            CollectedWrite w;
+            w.options.segmentation = seg;
             const std::string out = outDir + (seg == WriteOptions::Segmentation::Rle ? "/rle.json" : "/polygon.json");
-            cocoFormat().write(d, out, w);
+            cocoFormat().write(d, out, w.options);
             const Dataset back = readBack(cocoFormat(), out, "coco write");
             // The writer may drop images it cannot express (with a warning), never add any.
             FUZZ_CHECK(back.images.size() <= d.images.size(), "coco write: images added");
@@ -159,15 +169,11 @@ Outcome fuzzCoco(const uint8_t* data, size_t size) {
 Outcome fuzzLabelme(const uint8_t* data, size_t size) {
     return guarded([&] {
         const std::string in = inputFile(data, size, "image.json");
-        ReadOptions options;
-        options.checkImagesOnDisk = false;
-        const Dataset d = labelmeFormat().read(in, options);
+        const Dataset d = labelmeFormat().read(in, withoutImageFiles());
         if (!smallEnoughToWrite(d)) return;
         const std::string outDir = freshDir("out") + "/labelme";
-        WriteOptions w;
-        Warnings warnings;
-        w.warnings = &warnings;
-        labelmeFormat().write(d, outDir, w);
+        CollectedWrite w;
+        labelmeFormat().write(d, outDir, w.options);
         const Dataset back = readBack(labelmeFormat(), outDir, "labelme write");
         FUZZ_CHECK(back.images.size() <= d.images.size(), "labelme write: images added");
     });
@@ -198,30 +204,22 @@ Outcome fuzzProject(const uint8_t* data, size_t size) {
 Outcome fuzzPanoptic(const uint8_t* data, size_t size) {
     return guarded([&] {
         const std::string in = inputFile(data, size, "panoptic.json");
-        ReadOptions options;
-        options.checkImagesOnDisk = false;
-        const PanopticData p = readPanoptic(in, options);
+        const PanopticData p = readPanoptic(in, withoutImageFiles());
         if (!smallEnoughToWrite(p.dataset)) return;
         FileBatch batch;  // encoded, never committed
-        WriteOptions w;
-        Warnings warnings;
-        w.warnings = &warnings;
-        addPanopticFiles(p.dataset, scratchDir() + "/out/panoptic.json", w, batch);
+        CollectedWrite w;
+        addPanopticFiles(p.dataset, scratchDir() + "/out/panoptic.json", w.options, batch);
     });
 }
 
 Outcome fuzzNarrative(const uint8_t* data, size_t size) {
     return guarded([&] {
         const std::string in = inputFile(data, size, "narratives.json");
-        ReadOptions options;
-        options.checkImagesOnDisk = false;
-        const Dataset d = narrativeFormat().read(in, options);
+        const Dataset d = narrativeFormat().read(in, withoutImageFiles());
         if (!smallEnoughToWrite(d)) return;
         const std::string out = freshDir("out") + "/narratives.json";
-        WriteOptions w;
-        Warnings warnings;
-        w.warnings = &warnings;
-        narrativeFormat().write(d, out, w);
+        CollectedWrite w;
+        narrativeFormat().write(d, out, w.options);
         const Dataset back = readBack(narrativeFormat(), out, "narrative write");
         FUZZ_CHECK(back.narratives.size() == d.narratives.size(), "narrative write: narratives lost");
     });
