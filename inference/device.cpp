@@ -1,6 +1,7 @@
 #include "inference/device.h"
 
 #include "core/error.h"
+#include "inference/cpu_load.h"
 
 #include <ATen/Parallel.h>
 #include <opencv2/core/utility.hpp>
@@ -11,10 +12,14 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cctype>
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -74,7 +79,36 @@ std::string dtypeName(c10::ScalarType type) {
     }
 }
 
-int defaultThreadCount() { return std::max(1, int(std::thread::hardware_concurrency()) / 2); }
+namespace {
+// Whether the last configureThreads left the count to the load (no request, no variable).
+std::atomic<bool> automaticPolicy{false};
+
+void applyThreads(int n) {
+    if (torch::get_num_threads() != n) torch::set_num_threads(n);
+    cv::setNumThreads(n);
+}
+}  // namespace
+
+int automaticThreadCount() {
+    const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+    static std::mutex mutex;
+    static std::optional<CpuSample> previous;
+    static int chosen = 0;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto now = takeCpuSample();
+    if (!now) return chosen > 0 ? chosen : cores;  // no /proc: all cores, as LibTorch would
+    if (!previous) {
+        previous = now;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        now = takeCpuSample();
+        if (!now) return chosen > 0 ? chosen : cores;
+    }
+    if (chosen > 0 && now->seconds - previous->seconds < 0.25) return chosen;
+    const double free = freeCores(*previous, *now, cores);
+    chosen = std::clamp(int(std::floor(free + 0.2)), 1, cores);
+    previous = now;
+    return chosen;
+}
 
 int intraOpThreads() { return at::get_num_threads(); }
 
@@ -107,8 +141,9 @@ int configureThreads(int requested) {
     if (n <= 0) {
         if (const char* env = std::getenv("LABELDIFF_THREADS")) n = std::atoi(env);
     }
-    if (n <= 0) n = defaultThreadCount();
-    if (torch::get_num_threads() != n) torch::set_num_threads(n);
+    automaticPolicy = n <= 0;
+    if (n <= 0) n = automaticThreadCount();
+    applyThreads(n);
     // Found at run time: LibTorch reaches OpenBLAS through libblas.so.3, whichever BLAS the
     // system's alternatives chose.
     using Set = void (*)(int);
@@ -122,7 +157,13 @@ int configureThreads(int requested) {
             // The pool already ran something (a caller configured threads late): keep it.
         }
     });
-    cv::setNumThreads(n);
+    return n;
+}
+
+int adaptThreads() {
+    if (!automaticPolicy) return intraOpThreads();
+    const int n = automaticThreadCount();
+    applyThreads(n);
     return n;
 }
 

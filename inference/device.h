@@ -12,7 +12,7 @@ namespace ld {
 struct ComputeOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda" or "cuda:N"
     std::string dtype = "fp32";   // "fp32", "bf16" or "fp16" (aliases: float32, bfloat16, float16, half)
-    int threads = 0;              // intra-op CPU threads; 0 = $LABELDIFF_THREADS or hardware concurrency
+    int threads = 0;              // intra-op CPU threads; 0 = $LABELDIFF_THREADS or automatic (configureThreads)
 };
 
 struct ComputeTarget {
@@ -40,15 +40,22 @@ ComputeTarget selectCompute(const ComputeOptions& options);
 bool isOutOfMemory(const std::exception& e);
 
 // The process's one thread policy (every pool LabelDiff's compute touches):
-// - LibTorch's intra-op pool: `requested`, or $LABELDIFF_THREADS, or defaultThreadCount();
+// - LibTorch's intra-op pool: `requested`, or $LABELDIFF_THREADS, or else automatic: the
+//   cores other programs left free (automaticThreadCount), chosen again before each run by
+//   adaptThreads;
 // - OpenBLAS (Debian's LibTorch runs its matrix products there): 1 thread. Its own pthread
 //   pool busy-waits; beside two busy programs it made a denoising step 20–40× slower than
 //   idle even at one intra-op thread (bench_sampler --busy);
 // - LibTorch's inter-op pool: 1 (the sampler and trainer run one graph at a time);
 // - OpenCV: the intra-op count;
 // - and, once, the allocator policy (configureAllocator).
-// Returns the intra-op count in effect.
+// Returns the intra-op count in effect for the calling thread.
 int configureThreads(int requested = 0);
+// Under the automatic policy, chooses the count again for the calling thread from the load
+// since the previous choice (a no-op when the caller or $LABELDIFF_THREADS fixed it, or when
+// under 0.25 s passed). The sampler calls it before each image, the trainer every 50 steps.
+// Returns the count in effect.
+int adaptThreads();
 // glibc malloc keeps up to 64 MiB free at the top of a heap (M_TRIM_THRESHOLD) and serves
 // blocks under 32 MiB from the heap (M_MMAP_THRESHOLD, glibc's own dynamic ceiling), so the
 // activations a U-Net pass frees are reused by the next pass instead of being returned to
@@ -58,9 +65,11 @@ int configureThreads(int requested = 0);
 // by configureThreads; a no-op after the first call, without glibc, or when $MALLOC_* /
 // $GLIBC_TUNABLES already choose. Returns whether it set the thresholds.
 bool configureAllocator();
-// Half the hardware threads (the physical cores on an SMT machine), at least 1: beside a
-// browser or a video call, one thread per core measured faster than all of them.
-int defaultThreadCount();
+// The cores other programs left free since the previous call (the first call looks for
+// 0.1 s), rounded down unless 0.8 of a core is free, between 1 and the hardware threads: on
+// an idle 2-core machine 2 threads are 10–35 % faster than 1, beside two busy programs 1 is
+// 4–8× faster than 2 (an OpenMP team waits at each barrier for its descheduled member).
+int automaticThreadCount();
 // LibTorch's intra-op thread count in effect for the calling thread.
 int intraOpThreads();
 // OpenBLAS's thread count in this process, or -1 when LibTorch does not use OpenBLAS.

@@ -204,6 +204,7 @@ void Sampler::clearCaches() {
 }
 
 bool Sampler::prepare(const cv::Mat& rgb) {
+    if (impl_->target.device.is_cpu()) adaptThreads();
     torch::NoGradGuard noGrad;  // as segment(): the cached latent is used there
     bool computed = false;
     impl_->imageLatent(rgb, &computed);
@@ -237,6 +238,7 @@ PhraseSegmentation Sampler::segment(const cv::Mat& rgb, const std::string& phras
                                     const TrajectoryCallback& onStep, const CancelToken* cancel) {
     if (rgb.empty() || rgb.type() != CV_8UC3) throw Error("segment", "the image must be a non-empty 8-bit RGB image");
     const auto t0 = Clock::now();
+    if (impl_->target.device.is_cpu()) adaptThreads();  // the load may have changed since the last image
     torch::NoGradGuard noGrad;
     Impl& d = *impl_;
     PhraseSegmentation result;

@@ -720,8 +720,8 @@ Restore it?</source>
         <translation>CPU 线程</translation>
     </message>
     <message numerus="yes">
-        <source>Threads for the model on the CPU (0: automatic, half of the %n hardware thread(s); fewer threads keep LabelDiff fast beside other busy programs):</source>
-        <translation><numerusform>模型在 CPU 上使用的线程数（0：自动，即 %n 个硬件线程的一半；线程越少，其他程序繁忙时 LabelDiff 越流畅）：</numerusform></translation>
+        <source>Threads for the model on the CPU (0: automatic, the cores other programs leave free, up to %n, chosen again for each image):</source>
+        <translation><numerusform>模型在 CPU 上使用的线程数（0：自动，即其他程序空出的核心数，最多 %n 个，每张图像重新选择）：</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>device: %1, %n thread(s)</source>

@@ -263,8 +263,8 @@ void MainWindow::buildMenus() {
         const int cores = std::max(1, QThread::idealThreadCount());
         bool ok = false;
         const int n = QInputDialog::getInt(this, tr("CPU threads"),
-                                           tr("Threads for the model on the CPU (0: automatic, half of the %n "
-                                              "hardware thread(s); fewer threads keep LabelDiff fast beside other busy programs):",
+                                           tr("Threads for the model on the CPU (0: automatic, the cores other programs leave free, "
+                                              "up to %n, chosen again for each image):",
                                               nullptr, cores),
                                            cpuThreads(), 0, cores, 1, &ok);
         if (ok) setCpuThreads(n);

@@ -91,7 +91,7 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--out", o->out, "Where to write the reconstruction (.png)")->required();
         sub.add_option("--device", o->compute.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
         sub.add_option("--dtype", o->compute.dtype, "fp32, bf16 or fp16")->capture_default_str();
-        sub.add_option("--threads", o->compute.threads, "CPU threads (0: all cores)")->capture_default_str();
+        sub.add_option("--threads", o->compute.threads, "CPU threads (0: automatic, the cores other programs leave free)")->capture_default_str();
         return [o] { return run(*o); };
     }}};
 

@@ -64,7 +64,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     sub.add_option("--min-absent-accuracy", a->minAbsent,
                    "Best thresholds and gates: only those keeping this absent-class accuracy (pooled over classes; 0: IoU alone)");
     sub.add_option("--device", a->device, "auto, cpu, cuda or cuda:N");
-    sub.add_option("--threads", a->threads, "CPU threads (default: all cores)");
+    sub.add_option("--threads", a->threads, "CPU threads (default: automatic, the cores other programs leave free)");
     sub.add_option("--json", a->json, "Also write the figures as JSON to this file");
     return [a]() {
         a->model = ld::cli::modelOrDefault(a->model);

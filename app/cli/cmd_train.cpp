@@ -45,7 +45,7 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
     sub.add_option("--config", a->config, "Training config (JSON)");
     sub.add_option("--resume", a->resume, "Continue from this checkpoint directory");
     sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: the config's)");
-    sub.add_option("--threads", a->threads, "CPU threads (default: the config's, else all cores)");
+    sub.add_option("--threads", a->threads, "CPU threads (default: the config's, else automatic)");
     sub.add_option("--output", a->output, "Final model directory (default: the config's)");
     sub.add_option("--steps", a->steps, "Total steps (default: the config's; the cosine schedule follows it)");
     sub.add_option("--stop-after", a->stopAfter, "Stop with a checkpoint after this step (as an interruption)");

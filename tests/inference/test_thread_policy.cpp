@@ -2,6 +2,7 @@
 // LibTorch intra-op to the count asked for, inter-op to 1, OpenBLAS to 1 (its busy-waiting
 // pool made a step 20–40× slower beside other busy programs), OpenCV to the intra-op count;
 // and glibc malloc keeps freed activations for the next pass (configureAllocator).
+#include "inference/cpu_load.h"
 #include "inference/device.h"
 
 #include <ATen/Parallel.h>
@@ -11,6 +12,10 @@
 #include <QtTest>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <unistd.h>
 
 #include <thread>
 
@@ -62,13 +67,75 @@ private slots:
 #endif
     }
 
-    void defaultIsHalfTheHardwareThreads() {
-        const int hw = int(std::thread::hardware_concurrency());
-        QCOMPARE(ld::defaultThreadCount(), std::max(1, hw / 2));
+    // Jiffies over one second on a 4-core machine (400 in all): what other processes used is
+    // taken away, what this process used is not (it is the work being sized).
+    void freeCoresCountOnlyOtherProcesses_data() {
+        QTest::addColumn<quint64>("busy");
+        QTest::addColumn<quint64>("own");
+        QTest::addColumn<double>("free");
+        QTest::newRow("idle") << quint64(0) << quint64(0) << 4.0;
+        QTest::newRow("only this process") << quint64(300) << quint64(300) << 4.0;
+        QTest::newRow("two busy programs") << quint64(200) << quint64(0) << 2.0;
+        QTest::newRow("two busy programs and this one") << quint64(400) << quint64(200) << 2.0;
+        QTest::newRow("a browser's half core") << quint64(50) << quint64(0) << 3.5;
+        QTest::newRow("everything busy") << quint64(400) << quint64(0) << 0.0;
+    }
+    void freeCoresCountOnlyOtherProcesses() {
+        QFETCH(quint64, busy);
+        QFETCH(quint64, own);
+        QFETCH(double, free);
+        const ld::CpuSample before{1000, 500, 20, 1.0};
+        const ld::CpuSample after{1400, 500 + busy, 20 + own, 2.0};
+        QCOMPARE(ld::freeCores(before, after, 4), free);
+        QCOMPARE(ld::freeCores(before, before, 4), 4.0);  // no time passed: nothing known against
+    }
+
+    void samplesComeFromTheKernel() {
+        const auto a = ld::takeCpuSample();
+        if (!a) QSKIP("no /proc/stat here");
+        volatile double x = 0;
+        for (int i = 0; i < 20000000; ++i) x = x + 1e-9 * i;  // ~20 ms of this process's time
+        const auto b = ld::takeCpuSample();
+        QVERIFY(b);
+        QVERIFY(b->total >= a->total && b->busy >= a->busy && b->own >= a->own);
+        QVERIFY(b->busy - a->busy <= b->total - a->total);
+        QVERIFY(b->seconds > a->seconds);
+    }
+
+    // One spinning process per hardware thread: the automatic policy must drop to one thread,
+    // while a count the user chose stays as chosen.
+    void automaticCountFollowsTheLoad() {
+        if (!ld::takeCpuSample()) QSKIP("no /proc/stat here");
+        const int hw = std::max(1, int(std::thread::hardware_concurrency()));
+        std::vector<pid_t> spinners;
+        for (int i = 0; i < hw; ++i) {
+            const pid_t pid = fork();
+            if (pid == 0) {
+                for (volatile unsigned long n = 0;; n = n + 1) {
+                }
+            }
+            QVERIFY(pid > 0);
+            spinners.push_back(pid);
+        }
+        auto stop = qScopeGuard([&] {
+            for (pid_t pid : spinners) {
+                kill(pid, SIGKILL);
+                waitpid(pid, nullptr, 0);
+            }
+        });
+        QTest::qWait(300);
         qunsetenv("LABELDIFF_THREADS");
-        QCOMPARE(ld::configureThreads(0), ld::defaultThreadCount());
+        ld::configureThreads(0);
+        QTest::qWait(500);
+        QCOMPARE(ld::adaptThreads(), 1);
+        QCOMPARE(at::get_num_threads(), 1);
+        QCOMPARE(ld::automaticThreadCount() >= 1 && ld::automaticThreadCount() <= hw, true);
         qputenv("LABELDIFF_THREADS", "2");
         QCOMPARE(ld::configureThreads(0), 2);
+        QTest::qWait(300);
+        QCOMPARE(ld::adaptThreads(), 2);  // fixed by the variable: the load does not change it
+        QCOMPARE(ld::configureThreads(1), 1);
+        QCOMPARE(ld::adaptThreads(), 1);
     }
 };
 
