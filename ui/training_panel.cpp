@@ -611,6 +611,7 @@ void TrainingPanel::onStarted(qint64 step, qint64 steps, const QString& info) {
     progress_->setRange(0, int(steps));
     progress_->setValue(int(step));
     if (task_) task_->setTotal(int(steps));
+    for (LossPlot* plot : {lossPlot_, lrPlot_, iouPlot_}) plot->setXExtent(0, double(steps));
     const json j = json::parse(info.toStdString(), nullptr, false);
     if (j.is_object())
         setStatus(tr("Training on %1 images, validating on %2, %3 classes, %4 trainable parameters, %5.")

@@ -4,6 +4,7 @@
 // scrubs and plays; a task's progress shows ETA and its Cancel reaches the owner.
 #include "ui/histogram_view.h"
 #include "ui/label_document.h"
+#include "ui/loss_plot.h"
 #include "ui/mask_image.h"
 #include "ui/phrase_chips.h"
 #include "ui/progress_indicator.h"
@@ -12,7 +13,9 @@
 #include "ui/task_progress.h"
 #include "ui/trajectory_strip.h"
 
+#include <QLineSeries>
 #include <QListWidget>
+#include <QValueAxis>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
@@ -141,6 +144,35 @@ private slots:
         QVERIFY(!ind.cancelButton()->isEnabled());
         task.finish("stopped");
         QVERIFY(ind.isHidden());
+    }
+
+    // A training run reports a step at a time; the chart must take them in batches and move
+    // its axes only when the data leaves them (each relayout stalled the UI 16–30 ms).
+    void lossPlotRedrawsInBatches() {
+        LossPlot plot("Training loss", "loss");
+        plot.resize(400, 300);
+        plot.show();
+        plot.setXExtent(0, 1000);
+        auto axes = plot.chart()->axes();
+        QCOMPARE(axes.size(), 2);
+        QSignalSpy xMoved(qobject_cast<QValueAxis*>(axes[0]), &QValueAxis::rangeChanged);
+        QSignalSpy yMoved(qobject_cast<QValueAxis*>(axes[1]), &QValueAxis::rangeChanged);
+        for (int i = 1; i <= 400; ++i) {
+            plot.append("loss", i, 1.0 / i + 0.01 * (i % 7), 0.9);
+            if (i % 40 == 0) QTest::qWait(LossPlot::kRedrawMs + 50);
+        }
+        QTest::qWait(LossPlot::kRedrawMs + 50);
+        QCOMPARE(plot.pointCount("loss"), 400);
+        QCOMPARE(plot.pointCount(LossPlot::smoothedName("loss")), 400);
+        QCOMPARE(plot.lastValue("loss"), 1.0 / 400 + 0.01 * (400 % 7));
+        for (auto* series : plot.chart()->series()) QCOMPARE(qobject_cast<QLineSeries*>(series)->count(), 400);
+        QCOMPARE(xMoved.count(), 0);  // the run's extent was known
+        QVERIFY2(yMoved.count() <= 3, qPrintable(QString::number(yMoved.count())));
+        const auto* y = qobject_cast<QValueAxis*>(axes[1]);
+        QVERIFY(y->min() <= 1.0 / 400 && y->max() >= 1.0);
+        plot.append("loss", 1500, 0.5);  // a resumed run outgrows the extent
+        QTest::qWait(LossPlot::kRedrawMs + 50);
+        QVERIFY(qobject_cast<QValueAxis*>(axes[0])->max() >= 1500);
     }
 };
 
