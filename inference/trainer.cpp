@@ -228,6 +228,15 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
     mo.device = device;
     auto model = ModelDirectory::open(modelPath, mo);
     ModelCard card = model->card();
+    if (!cfg.baseModel.empty() && resumeDir.empty()) {
+        // The model manager and `inspect` show the description: a fine-tune that still called
+        // itself "Facade parts (10 classes)" misled about what it segments.
+        std::string names;
+        for (const auto& c : classes) names += (names.empty() ? "" : ", ") + c;
+        card.description = "Fine-tuned from " + card.name + " on " + names +
+                           " (the card's \"training\" section has the data, recipe and steps). The base model: " +
+                           card.description;
+    }
     const int R = card.resolution;
     auto codec = maskCodecFor(*model);
     const Objective objective = cfg.objective.objective;
@@ -588,6 +597,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             break;
         }
         ++step;
+        if (device.is_cpu() && step % 50 == 0) adaptThreads();  // other programs come and go over an hour
         torch::manual_seed(mixSeed(cfg.seed, uint64_t(step)));
         const double lr = learningRate(cfg, step);
         for (auto& p : trainable)
