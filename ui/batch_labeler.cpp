@@ -1,18 +1,22 @@
 #include "ui/batch_labeler.h"
 
-#include "inference/model_provenance.h"
 #include "ui/edit_commands.h"
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
 #include "ui/task_progress.h"
 
-#include <QFileInfo>
-
-#include <opencv2/core.hpp>
-
 #include <algorithm>
+#include <set>
 
 namespace ld {
+
+namespace {
+std::set<int64_t> categoriesOf(const std::vector<ProjectAnnotation>& annotations) {
+    std::set<int64_t> out;
+    for (const auto& a : annotations) out.insert(a.categoryId);
+    return out;
+}
+}  // namespace
 
 BatchLabeler::BatchLabeler(LabelDocument* doc, InferenceService* service, QObject* parent)
     : QObject(parent), doc_(doc), service_(service) {
@@ -71,6 +75,14 @@ TaskProgress* BatchLabeler::start(const BatchOptions& options, QString* error) {
 
 void BatchLabeler::next() {
     if (!task_) return;
+    // Images with nothing left to label are passed over without a trip to the worker.
+    std::shared_ptr<BatchImageJob> job;
+    for (; position_ < queue_.size(); ++position_) {
+        if (const ProjectImage* img = doc_->image(queue_[position_])) {
+            job = std::make_shared<BatchImageJob>(jobFor(*img));
+            if (needsLabelling(*job)) break;
+        }
+    }
     task_->setProgress(int(position_));
     if (position_ >= queue_.size()) {
         QString summary = tr("Labelled %n image(s)", nullptr, labelled_);
@@ -79,11 +91,6 @@ void BatchLabeler::next() {
         return;
     }
     const ProjectImage* img = doc_->image(queue_[position_]);
-    if (!img) {
-        ++position_;
-        next();
-        return;
-    }
     task_->setMessage(QString::fromStdString(img->fileName));
     SegmentRequest r;
     r.imagePath = doc_->imagePath(*img);
@@ -91,44 +98,47 @@ void BatchLabeler::next() {
     r.phrases = prompts_;
     r.settings = options_.settings;
     r.trajectory = false;
-    // With several categories a pixel below τ for all of them is background.
-    if (options_.settings.threshold >= 0) r.backgroundThreshold = options_.settings.threshold;
+    r.batch = std::move(job);
     current_ = service_->submit(r);
+}
+
+std::vector<ProjectAnnotation> BatchLabeler::kept(int64_t imageId) const {
+    std::vector<ProjectAnnotation> list = doc_->annotationsOf(imageId);
+    if (!options_.keepExisting)
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [](const ProjectAnnotation& a) { return isModelProposal(a.provenance); }),
+                   list.end());
+    return list;
+}
+
+BatchImageJob BatchLabeler::jobFor(const ProjectImage& image) const {
+    BatchImageJob job;
+    job.imageId = image.id;
+    job.file = image.fileName;
+    job.width = image.width;
+    job.height = image.height;
+    job.phrases = prompts_;
+    job.categoryIds = categoryIds_;
+    job.labelledCategories = categoriesOf(kept(image.id));
+    job.settings = options_.settings;
+    return job;
 }
 
 void BatchLabeler::onResult(const SegmentResultPtr& result) {
     const int64_t imageId = result->request.imageId;
-    const ProjectImage* img = doc_->image(imageId);
-    const auto& phrases = result->segmentation.phrases;
-    if (img && !phrases.empty()) {
-        std::vector<ProjectAnnotation> list = doc_->annotationsOf(imageId);
-        if (!options_.keepExisting) {
-            // Only the model's own unreviewed proposals may be replaced.
-            list.erase(std::remove_if(list.begin(), list.end(),
-                                      [](const ProjectAnnotation& a) {
-                                          return a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed;
-                                      }),
-                       list.end());
-        }
-        const cv::Mat& labels = result->segmentation.labels;
-        const bool semantic = phrases.size() > 1 && !labels.empty();
-        for (size_t i = 0; i < phrases.size() && i < categoryIds_.size(); ++i) {
-            // With several categories the per-pixel argmax keeps them from overlapping.
-            BinaryMask mask = semantic ? BinaryMask::fromMat(labels == int(i + 1)) : phrases[i].mask;
-            if (mask.empty() || area(mask) == 0) continue;
-            if (mask.width() != img->width || mask.height() != img->height) {
-                failures_ << tr("%1: the model returned a %2×%3 mask for a %4×%5 image")
-                                 .arg(QString::fromStdString(img->fileName))
-                                 .arg(mask.width()).arg(mask.height()).arg(img->width).arg(img->height);
-                continue;
-            }
+    if (const ProjectImage* img = doc_->image(imageId)) {
+        std::vector<ProjectAnnotation> list = kept(imageId);
+        // A person may have labelled a category while the worker was busy: theirs stays alone.
+        const std::set<int64_t> taken = categoriesOf(list);
+        for (const Annotation& made : result->annotations) {
+            if (taken.count(made.categoryId)) continue;
             ProjectAnnotation a;
             a.id = doc_->newAnnotationId();
             a.imageId = imageId;
-            a.categoryId = categoryIds_[i];
-            a.segmentation = Segmentation::fromMask(mask);
-            a.score = cv::mean(phrases[i].soft.mat(), mask.mat())[0];
-            a.provenance = modelProvenance(phrases[i].settings, result->modelName.toStdString());
+            a.categoryId = made.categoryId;
+            a.segmentation = made.segmentation;
+            a.score = made.score;
+            a.provenance = *made.provenance;
             list.push_back(std::move(a));
         }
         const ImageStatus status = ImageEditCommand::statusFor(img->status, list);

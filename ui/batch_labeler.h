@@ -1,9 +1,11 @@
 #pragma once
-// "Label all images": every chosen image is segmented with every category's prompt on the
+// "Label all images": every chosen image is labelled with every category's prompt on the
 // inference worker, one image at a time (so interactive requests can slip in between and
-// Cancel acts at once), and the results become model-made, unreviewed annotations. Work a
-// person did (manual or reviewed annotations) is never touched.
-#include "inference/sampler.h"
+// Cancel acts at once), by the policy `labeldiff-cli label` shares (inference/
+// batch_labelling.h): model-made, unreviewed annotations for the categories the image has
+// none of. Work a person did (manual or reviewed annotations) is never touched.
+#include "core/project.h"
+#include "inference/batch_labelling.h"
 #include "ui/segment_request.h"
 
 #include <QObject>
@@ -42,6 +44,9 @@ signals:
 
 private:
     void next();
+    // The image's annotations that stay: all, or all but the model's unreviewed proposals.
+    std::vector<ProjectAnnotation> kept(int64_t imageId) const;
+    BatchImageJob jobFor(const ProjectImage& image) const;
     void onResult(const SegmentResultPtr& result);
     void end(const QString& summary);
 

@@ -3,6 +3,7 @@
 #include "core/image.h"
 #include "inference/device.h"
 #include "inference/model_card.h"
+#include "inference/model_provenance.h"
 #include "ui/mask_image.h"
 
 #include <QFileInfo>
@@ -76,9 +77,16 @@ void InferenceWorker::run(const SegmentRequest& request) {
         result->request = request;
         result->imageWidth = rgb.cols;
         result->imageHeight = rgb.rows;
+        const std::string model = provenanceModel(sampler_->card(), modelDir_.toStdString());
         QElapsedTimer total;
         total.start();
-        if (request.phrases.size() == 1) {
+        if (request.batch) {
+            BatchImageJob job = *request.batch;
+            job.model = model;
+            BatchImageResult labelled = labelImage(*sampler_, rgb, job, request.cancel.get());
+            result->segmentation = std::move(labelled.segmentation);
+            result->annotations = std::move(labelled.annotations);
+        } else if (request.phrases.size() == 1) {
             result->segmentation.phrases.push_back(
                 sampler_->segment(rgb, request.phrases.front(), request.settings, onStep, request.cancel.get()));
         } else {
@@ -87,8 +95,7 @@ void InferenceWorker::run(const SegmentRequest& request) {
         }
         if (!pending.isEmpty()) emit frames(request.id, pending);
         result->totalMs = double(total.nsecsElapsed()) / 1e6;
-        const ModelCard& card = sampler_->card();
-        result->modelName = card.name.empty() ? modelDir_ : QString::fromStdString(card.name);
+        result->modelName = QString::fromStdString(model);
         result->device = QString::fromStdString(sampler_->deviceName());
         emit finished(result);
     } catch (const Cancelled&) {

@@ -3,6 +3,7 @@
 // travel through queued signals. Frames carry ready-made QImages so that the UI thread
 // only paints them.
 #include "core/mask.h"
+#include "inference/batch_labelling.h"
 #include "inference/sampler.h"
 
 #include <QImage>
@@ -24,6 +25,9 @@ struct SegmentRequest {
     SamplerSettings settings;
     bool trajectory = true;  // send frames for live rendering
     double backgroundThreshold = 0.5;
+    // Set: the worker labels the image by the batch policy (labelImage) instead, with its
+    // model named in the provenance; phrases and settings come from the job.
+    std::shared_ptr<const BatchImageJob> batch;
     // Set from the UI thread; the sampler checks it between steps.
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
 };
@@ -42,6 +46,7 @@ struct TrajectoryImage {
 struct SegmentResult {
     SegmentRequest request;
     SemanticSegmentation segmentation;
+    std::vector<Annotation> annotations;  // a batch job's
     int imageWidth = 0;
     int imageHeight = 0;
     QString modelName;

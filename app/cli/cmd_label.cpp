@@ -1,9 +1,11 @@
 // labeldiff-cli label: batch-label a folder (or a dataset) with a label-diffusion model —
 // every image, every phrase (the model's classes unless --prompt is given) — and write a
-// COCO file plus overlay images. Non-destructive: an existing annotation of an
-// (image, category) pair is kept and that pair is not re-labelled. Hours of results are not
-// lost to one bad image or a stopped run: failures are skipped, instances.json is written
-// every few images, and --resume continues to the same result as an uninterrupted run.
+// COCO file plus overlay images. The labelling itself is the GUI batch's
+// (inference/batch_labelling.h): the phrases share the pixels by DiGSeg's per-pixel argmax,
+// and an existing annotation of an (image, category) pair is kept and that pair is not
+// re-labelled. Hours of results are not lost to one bad image or a stopped run: failures
+// are skipped, instances.json is written every few images, and --resume continues to the
+// same result as an uninterrupted run.
 #include "command.h"
 #include "model_option.h"
 #include "model_annotation.h"
@@ -16,7 +18,9 @@
 #include "core/json_read.h"
 #include "core/image.h"
 #include "core/overlay.h"
+#include "inference/batch_labelling.h"
 #include "inference/model_card.h"
+#include "inference/model_provenance.h"
 #include "inference/sampler.h"
 
 #include <chrono>
@@ -77,6 +81,7 @@ int run(const LabelOptions& o) {
     const fs::path out(o.out), cocoPath = out / "instances.json", statePath = out / "label-state.json";
     auto sampler = Sampler::open(o.model, o.sampler);
     const auto phrases = phrasesOf(o, sampler->card());
+    const std::string model = provenanceModel(sampler->card(), o.model);
     const nlohmann::json identity = runIdentity(o, phrases);
 
     // Images finished by the run this one continues (--resume): their results are in
@@ -107,10 +112,12 @@ int run(const LabelOptions& o) {
             c.name = p;
             d.categories.push_back(c);
         }
-    std::set<std::pair<int64_t, int64_t>> done;  // (image, category) already labelled
+    std::vector<int64_t> categoryIds;
+    for (const auto& p : phrases) categoryIds.push_back(d.findCategory(p)->id);
+    std::map<int64_t, std::set<int64_t>> annotated;  // image -> categories already labelled
     int64_t nextId = 1;
     for (const auto& a : d.annotations) {
-        done.insert({a.imageId, a.categoryId});
+        annotated[a.imageId].insert(a.categoryId);
         nextId = std::max(nextId, a.id + 1);
     }
     fs::create_directories(out / "overlays");
@@ -149,19 +156,31 @@ int run(const LabelOptions& o) {
         // batch and its results so far go on.
         try {
             const cv::Mat rgb = loadImageRgb(path);
+            BatchImageJob job;
+            job.imageId = image.id;
+            job.file = path;
+            job.width = image.width;
+            job.height = image.height;
+            job.phrases = phrases;
+            job.categoryIds = categoryIds;
+            job.labelledCategories = annotated[image.id];
+            job.settings = o.settings;
+            job.model = model;
+            BatchImageResult r = labelImage(*sampler, rgb, job);
             nlohmann::json line{{"image", image.fileName}, {"phrases", nlohmann::json::object()}};
-            std::vector<Annotation> found;
-            for (const auto& p : phrases) {
-                const int64_t category = d.findCategory(p)->id;
-                if (done.count({image.id, category})) continue;
-                const auto r = sampler->segment(rgb, p, o.settings);
-                line["phrases"][p] = {{"area", area(r.mask)}, {"present", r.present}, {"ms", r.timings.totalMs}};
-                if (auto a = modelAnnotation(r, nextId + int64_t(found.size()), image.id, category, o.model))
-                    found.push_back(std::move(*a));
+            for (size_t i = 0; i < r.segmentation.phrases.size(); ++i) {
+                if (job.labelledCategories.count(categoryIds[i])) continue;
+                const PhraseSegmentation& s = r.segmentation.phrases[i];
+                int64_t labelled = 0;
+                for (const auto& a : r.annotations)
+                    if (a.categoryId == categoryIds[i]) labelled = int64_t(a.area);
+                line["phrases"][phrases[i]] = {{"area", labelled}, {"present", s.present}, {"ms", s.timings.totalMs}};
             }
-            nextId += int64_t(found.size());
-            added += found.size();
-            for (auto& a : found) d.annotations.push_back(std::move(a));
+            added += r.annotations.size();
+            for (auto& a : r.annotations) {
+                a.id = nextId++;
+                d.annotations.push_back(std::move(a));
+            }
             saveImage((out / "overlays" / names.at(image.id)).string(), renderOverlay(rgb, d, image.id));
             lines.push_back(line.dump());
         } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "inference/model_card.h"
+#include "inference/model_provenance.h"
 #include "inference/noun_phrases.h"
 #include "inference/sampler.h"
 
@@ -82,8 +83,10 @@ void writeCoco(const SegmentOptions& o, const cv::Mat& rgb, const std::vector<Ph
         c.id = int64_t(k + 1);
         c.name = r.phrase;
         d.categories.push_back(c);
-        if (auto a = modelAnnotation(r, int64_t(d.annotations.size() + 1), 1, c.id, o.model))
+        if (auto a = modelAnnotation(1, c.id, r.mask, r.soft, r.settings, o.model)) {
+            a->id = int64_t(d.annotations.size() + 1);
             d.annotations.push_back(std::move(*a));
+        }
     }
     findDatasetFormat("coco")->write(d, o.coco, {});
 }

@@ -1,16 +1,9 @@
 #pragma once
-// What the sampling sub-commands share: their options, and a sampler result as a dataset
-// annotation: RLE, box, area, the mean probability inside
-// the mask as score, and the provenance that reproduces it (model, settings, seed).
-#include "core/dataset.h"
-#include "inference/model_provenance.h"
+// What the sampling sub-commands share: their options (a sampler result becomes an
+// annotation through inference/model_provenance.h's modelAnnotation).
 #include "inference/sampler.h"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
-#include <optional>
-#include <string>
 
 namespace ld::cli {
 
@@ -31,22 +24,6 @@ inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions&
     sub.add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     sub.add_option("--dtype", o.dtype, "fp32, bf16 or fp16")->capture_default_str();
     sub.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-}
-
-// Empty masks ("not here") give no annotation.
-inline std::optional<Annotation> modelAnnotation(const PhraseSegmentation& r, int64_t id, int64_t imageId,
-                                                 int64_t categoryId, const std::string& model) {
-    if (area(r.mask) == 0) return std::nullopt;
-    Annotation a;
-    a.id = id;
-    a.imageId = imageId;
-    a.categoryId = categoryId;
-    a.segmentation = Segmentation::fromMask(r.mask);
-    a.bbox = bbox(r.mask);
-    a.area = double(area(r.mask));
-    a.score = double(cv::mean(r.soft.mat(), r.mask.mat())[0]);
-    a.provenance = modelProvenance(r.settings, model);
-    return a;
 }
 
 }  // namespace ld::cli

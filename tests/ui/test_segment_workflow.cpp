@@ -5,6 +5,8 @@
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
 #include "support/tiny_model.h"
 
+#include "open_with_model.h"
+
 #include "core/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "ui/annotation_editor.h"
@@ -56,13 +58,8 @@ private slots:
         MainWindow w;
         w.resize(1200, 800);
         w.show();
-        QSignalSpy shown(&w, &MainWindow::imageShown);
-        QSignalSpy ready(&w, &MainWindow::modelReady);
         w.samplerPanel()->setThreshold(0.5);
-        w.loadModel(model_);
-        w.openPath(images_);
-        QVERIFY(shown.wait(10000));
-        QVERIFY(ready.count() > 0 || ready.wait(30000));
+        QVERIFY(test::openWithModel(w, model_, images_));
         LabelDocument& doc = *w.document();
         QCOMPARE(int(doc.project().images.size()), 3);
 
@@ -193,12 +190,7 @@ private slots:
 
     void cancelFromTheProgressIndicator() {
         MainWindow w;
-        QSignalSpy shown(&w, &MainWindow::imageShown);
-        QSignalSpy ready(&w, &MainWindow::modelReady);
-        w.loadModel(model_);
-        w.openPath(images_);
-        QVERIFY(shown.wait(10000));
-        QVERIFY(ready.count() > 0 || ready.wait(30000));
+        QVERIFY(test::openWithModel(w, model_, images_));
         QSignalSpy frames(&w, &MainWindow::framesArrived);
         QSignalSpy done(&w, &MainWindow::segmentFinished);
         QSpinBox* steps = nullptr;
