@@ -23,7 +23,7 @@ inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions&
     sub.add_option("--max-batch", s.maxBatch, "Largest U-Net batch (0: no limit)");
     sub.add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     sub.add_option("--dtype", o.dtype, "fp32, bf16 or fp16")->capture_default_str();
-    sub.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+    sub.add_option("--threads", o.threads, "CPU threads (0: automatic, the cores other programs leave free)");
 }
 
 }  // namespace ld::cli
