@@ -412,7 +412,8 @@ private slots:
     void headerErrors_data() {
         QTest::addColumn<QByteArray>("content");
         QTest::newRow("empty") << QByteArray();
-        QTest::newRow("random") << QByteArray("\x01\x02\x03\x04 not an image at all", 26);
+        // 24 characters: the length was 26, past the literal and its NUL (ASan global-buffer-overflow).
+        QTest::newRow("random") << QByteArray("\x01\x02\x03\x04 not an image at all");
         QTest::newRow("png signature only") << QByteArray("\x89PNG\r\n\x1a\n", 8);
         QTest::newRow("jpeg SOI only") << QByteArray("\xff\xd8\xff", 3);
         QTest::newRow("jpeg bad segment") << QByteArray("\xff\xd8\xff\xe0\x00\x10JFIF\x00", 11);
