@@ -22,8 +22,10 @@ Autosave::Autosave(LabelDocument* doc, QObject* parent) : QObject(parent), doc_(
     connect(doc_, &LabelDocument::settingsChanged, this, [this] { changed_ = true; });
     connect(doc_, &LabelDocument::documentReset, this, [this] {
         // The previous document's recovery belongs to it; a fresh one starts clean unless
-        // it already differs from disk (restored or imported).
+        // it already differs from disk (restored or imported). The file last written is
+        // the previous document's too: never discarded on this one's behalf.
         changed_ = doc_->isDirty();
+        lastFile_.clear();
     });
     connect(doc_, &LabelDocument::saved, this, &Autosave::discard);
     timer_.start();
@@ -72,6 +74,12 @@ void Autosave::release() {
 }
 
 bool Autosave::saveNow() {
+    // Undone back to what the project file holds: the recovery file has only edits the
+    // person took back, and a crash must not restore them.
+    if (changed_ && !doc_->isDirty() && !lastFile_.isEmpty()) {
+        discard();
+        return true;
+    }
     if (!changed_ || !doc_->isDirty() || doc_->path().isEmpty()) return true;
     const QString file = recoveryFile();
     try {

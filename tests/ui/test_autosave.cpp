@@ -5,6 +5,7 @@
 #include "core/synthetic_scene.h"
 #include "ui/annotation_editor.h"
 #include "ui/autosave.h"
+#include "ui/edit_commands.h"
 #include "ui/label_document.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -181,6 +182,31 @@ private slots:
         d.save();
         d.addPhraseToHistory("window");  // already the latest: nothing changes
         QVERIFY(!d.isDirty());
+    }
+
+    // Undone back to what the project file holds, there is nothing to recover: a crash then
+    // must not restore the edit the person took back (test_crash_durability found it).
+    void undoingToTheSavedStateRemovesTheRecoveryFile() {
+        QDir(Autosave::recoveryDir()).removeRecursively();
+        LabelDocument d;
+        Autosave autosave(&d);
+        d.reset(Project{}, dir_.filePath("undone.labeldiff"), dir_.path(), false);
+        ProjectCategory c;
+        c.id = 1;
+        c.name = "taken back";
+        d.undoStack()->push(new CategoryEditCommand(&d, {c}, "add"));
+        QVERIFY(autosave.saveNow());
+        const QString file = autosave.recoveryFile();
+        QVERIFY(QFile::exists(file));
+        d.undoStack()->undo();
+        QVERIFY(!d.isDirty());
+        QVERIFY(autosave.saveNow());  // what the timer does next
+        QVERIFY(!QFile::exists(file));
+        // Redone, it is unsaved work again.
+        d.undoStack()->redo();
+        QVERIFY(autosave.saveNow());
+        QVERIFY(QFile::exists(file));
+        autosave.discard();
     }
 
     void failedSaveKeepsTheDocumentDirty() {
