@@ -6,6 +6,8 @@
 #include "inference/clip_text_model.h"
 #include "inference/model_directory.h"
 #include "inference/phrase_vocabulary.h"
+#include "inference/pixart_transformer.h"
+#include "inference/sd3_transformer.h"
 #include "inference/space_to_depth_stem.h"
 #include "inference/tiny_autoencoder.h"
 #include "inference/unet.h"
@@ -14,25 +16,46 @@
 
 namespace ld {
 
-torch::Device modelDevice(const ModelDirectory& model) {
-    if (model.unet) {
-        auto params = model.unet->parameters();
-        if (!params.empty()) return params.front().device();
-    }
-    return torch::kCPU;
-}
-
 namespace {
 
+torch::nn::Module* findDenoiser(const ModelDirectory& model) {
+    if (model.unet) return model.unet.get();
+    if (model.pixart) return model.pixart.get();
+    if (model.sd3) return model.sd3.get();
+    return nullptr;
+}
+
+// The denoiser's first parameter, undefined when there is none (a model without a
+// denoiser still encodes images and phrases, e.g. for the phrase-similarity diagnostic).
+torch::Tensor firstParameter(const ModelDirectory& model) {
+    const auto* net = findDenoiser(model);
+    if (!net) return {};
+    auto params = net->parameters();
+    return params.empty() ? torch::Tensor() : params.front();
+}
+
 c10::ScalarType modelDtype(const ModelDirectory& model) {
-    if (model.unet) {
-        auto params = model.unet->parameters();
-        if (!params.empty()) return params.front().scalar_type();
-    }
-    return torch::kFloat;
+    const auto p = firstParameter(model);
+    return p.defined() ? p.scalar_type() : torch::kFloat;
 }
 
 }  // namespace
+
+torch::Device modelDevice(const ModelDirectory& model) {
+    const auto p = firstParameter(model);
+    return p.defined() ? p.device() : torch::Device(torch::kCPU);
+}
+
+torch::nn::Module& denoiserModule(const ModelDirectory& model) {
+    auto* net = findDenoiser(model);
+    if (!net) throw Error(model.root(), "the model has no denoiser (neither unet/ nor transformer/)");
+    return *net;
+}
+
+std::string denoiserRole(const ModelDirectory& model) {
+    denoiserModule(model);
+    return model.unet ? "unet" : "transformer";
+}
 
 torch::Tensor encodeImages(const ModelDirectory& model, const torch::Tensor& images) {
     if (images.dim() != 4 || images.size(1) != 3)
@@ -85,7 +108,9 @@ torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::T
 
 torch::Tensor runDenoiser(const ModelDirectory& model, const torch::Tensor& input, const torch::Tensor& timesteps,
                           const torch::Tensor& context) {
-    if (!model.unet) throw Error(model.root(), "the model has no U-Net");
+    if (model.pixart) return model.pixart->forward(input, timesteps, context);
+    if (model.sd3) return model.sd3->forward(input, timesteps, context, context.mean(1));
+    denoiserModule(model);  // the error when there is no denoiser at all
     if (model.unet->config().additionEmbedType != "text_time") return model.unet->forward(input, timesteps, context);
     const double r = model.card().resolution;
     UNetAddedConditions added;

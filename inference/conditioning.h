@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace torch::nn {
+class Module;
+}
+
 namespace ld {
 
 class ModelDirectory;
@@ -25,7 +29,7 @@ torch::Tensor encodeImages(const ModelDirectory& model, const torch::Tensor& ima
 // vocabulary). ld::Error when the model has no tokenizer.
 torch::Tensor tokenizePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases);
 
-// [B, L, D] encoder hidden states for the U-Net's cross-attention.
+// [B, L, D] encoder hidden states for the denoiser's cross-attention.
 torch::Tensor encodePhrases(const ModelDirectory& model, const std::vector<std::string>& phrases);
 
 // [B, L, D] copies of the learned null embedding; the encoding of the empty phrase when
@@ -36,11 +40,19 @@ torch::Tensor nullConditioning(const ModelDirectory& model, int64_t batch);
 // the image encoder's autoencoder; the linear codec its learned projection).
 std::unique_ptr<MaskCodec> maskCodecFor(const ModelDirectory& model);
 
-// The U-Net input: the noisy mask latent first, then the image latent, so that a widened
+// The denoiser input: the noisy mask latent first, then the image latent, so that a widened
 // Stable Diffusion conv_in keeps its pretrained kernels on what it was trained to denoise.
 torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::Tensor& imageLatent);
 
+// The denoiser network, U-Net or DiT, and the card role it is stored under ("unet" or
+// "transformer"): everything that only needs its parameters takes it from here. ld::Error
+// naming the directory when it has neither.
+torch::nn::Module& denoiserModule(const ModelDirectory& model);
+std::string denoiserRole(const ModelDirectory& model);
+
 // One denoiser evaluation: input from denoiserInput, timesteps [B], context [B, L, D].
+// A DiT takes the image latent on channels too (its patch embedding sees mask and image
+// channels of the same patch); SD3's pooled projection is the phrase pooled over tokens.
 // A U-Net configured with SDXL's "text_time" added conditioning also receives the phrase
 // pooled over its tokens (and the working size as time ids) in its timestep embedding:
 // every ResNet block then hears the phrase, not only the cross-attention layers, which a

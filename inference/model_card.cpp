@@ -58,7 +58,7 @@ bool safeRelativeFolder(const std::string& f) {
 }
 
 const char* const kKnownKeys[] = {"format", "version", "name", "description", "components", "mask_codec",
-                                  "prediction_type", "scheduler", "resolution", "defaults", "class_thresholds", "class_presence",
+                                  "prediction_type", "scheduler", "denoiser", "resolution", "defaults", "class_thresholds", "class_presence",
                                   "training"};
 
 }  // namespace
@@ -153,6 +153,9 @@ ModelCard modelCardFromJson(const json& j, const std::string& subject) {
     c.scheduler = getString(j, "scheduler", c.predictionType == PredictionType::Flow ? "flow" : "ddim", subject, "");
     if (c.scheduler != "ddim" && c.scheduler != "flow")
         throw Error(subject, "'scheduler' must be 'ddim' or 'flow', got '" + c.scheduler + "'");
+    c.denoiser = getString(j, "denoiser", c.denoiser, subject, "");
+    if (c.denoiser != "unet" && c.denoiser != "pixart" && c.denoiser != "sd3")
+        throw Error(subject, "'denoiser' must be 'unet', 'pixart' or 'sd3', got '" + c.denoiser + "'");
     c.resolution = getInt(j, "resolution", c.resolution, 8, 16384, subject, "");
 
     if (auto it = j.find("defaults"); it != j.end() && !it->is_null()) {
@@ -191,6 +194,7 @@ json modelCardToJson(const ModelCard& c) {
     j["mask_codec"] = c.maskCodec.toJson();
     j["prediction_type"] = predictionTypeName(c.predictionType);
     j["scheduler"] = c.scheduler;
+    j["denoiser"] = c.denoiser;
     j["resolution"] = c.resolution;
     j["defaults"] = {{"steps", c.defaults.steps},
                      {"spacing", c.defaults.spacing},

@@ -31,7 +31,7 @@ struct SamplingDefaults {
 struct ModelCard {
     std::string name;
     std::string description;
-    // Role -> sub-folder. Roles: unet, image_encoder (its folder is often "vae"),
+    // Role -> sub-folder. Roles: unet or transformer, image_encoder (its folder is often "vae"),
     // text_encoder, tokenizer, scheduler; unknown roles are kept.
     std::map<std::string, std::string> components{{"unet", "unet"},
                                                   {"image_encoder", "vae"},
@@ -41,6 +41,10 @@ struct ModelCard {
     MaskCodecSpec maskCodec;
     PredictionType predictionType = PredictionType::Epsilon;
     std::string scheduler = "ddim";  // "ddim" or "flow"
+    // The denoiser network: "unet" (unet/), or a DiT in transformer/: "pixart"
+    // (PixArtTransformer2DModel) or "sd3" (SD3Transformer2DModel). Recorded so that readers
+    // without LibTorch (the model manager) can name it without opening the weights.
+    std::string denoiser = "unet";
     int resolution = 512;            // image side the model was trained at
     SamplingDefaults defaults;
     std::map<std::string, double> classThresholds;  // class name -> threshold in [0, 1]

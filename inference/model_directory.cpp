@@ -13,6 +13,8 @@
 #include "inference/space_to_depth_stem.h"
 #include "inference/state_dict.h"
 #include "inference/tiny_autoencoder.h"
+#include "inference/pixart_transformer.h"
+#include "inference/sd3_transformer.h"
 #include "inference/unet.h"
 
 #include <filesystem>
@@ -113,13 +115,13 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
         // A bare diffusers folder: take the sub-folders that are there.
         ModelCard card;
         card.components.clear();
-        for (const char* role : {"unet", "text_encoder", "tokenizer", "scheduler"})
+        for (const char* role : {"unet", "transformer", "text_encoder", "tokenizer", "scheduler"})
             if (fs::is_directory(root / role, ec)) card.components[role] = role;
         if (fs::is_directory(root / "vae", ec)) card.components["image_encoder"] = "vae";
         else if (fs::is_directory(root / "image_encoder", ec)) card.components["image_encoder"] = "image_encoder";
         if (card.components.empty())
             throw Error(rootPath, std::string("not a model directory: no ") + kModelCardFileName +
-                                      " and none of unet/, vae/, image_encoder/, text_encoder/, tokenizer/, scheduler/");
+                                      " and none of unet/, transformer/, vae/, image_encoder/, text_encoder/, tokenizer/, scheduler/");
         dir->card_ = card;
     }
     ModelCard& card = dir->card_;
@@ -186,6 +188,30 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
                 info.summary = "in " + std::to_string(c.inChannels) + " -> out " + std::to_string(c.outChannels) +
                                " channels, cross-attention " + std::to_string(c.crossAttentionDim.at(0)) +
                                ", factor " + std::to_string(c.downsampleFactor());
+            } else if (role == "transformer") {
+                // diffusers names every DiT's folder transformer/: the class tells them apart.
+                const std::string w = findWeightsFile(folder.string(), {"diffusion_pytorch_model"});
+                if (info.className == "PixArtTransformer2DModel") {
+                    dir->pixart = PixArtTransformer2DModel::fromPretrained(folder.string());
+                    dir->pixart->to(options.device, options.dtype);
+                    info.parameters = dir->pixart->parameterCount();
+                    const auto& c = dir->pixart->config();
+                    info.summary = "PixArt DiT, in " + std::to_string(c.inChannels) + " -> out " +
+                                   std::to_string(c.outChannels) + " channels, " + std::to_string(c.numLayers) +
+                                   " blocks of " + std::to_string(c.innerDim()) + ", patch " + std::to_string(c.patchSize);
+                } else if (info.className == "SD3Transformer2DModel") {
+                    dir->sd3 = SD3Transformer2DModel::fromPretrained(folder.string());
+                    dir->sd3->to(options.device, options.dtype);
+                    info.parameters = dir->sd3->parameterCount();
+                    const auto& c = dir->sd3->config();
+                    info.summary = "SD3 MMDiT, in " + std::to_string(c.inChannels) + " -> out " +
+                                   std::to_string(c.outChannels) + " channels, " + std::to_string(c.numLayers) +
+                                   " blocks of " + std::to_string(c.innerDim()) + ", patch " + std::to_string(c.patchSize);
+                } else {
+                    throw Error(configPath.string(), "unknown transformer class '" + info.className +
+                                                         "' (expected PixArtTransformer2DModel or SD3Transformer2DModel)");
+                }
+                info.weightFiles = {w};
             } else if (role == "image_encoder") {
                 if (info.className == "AutoencoderKL") {
                     dir->vae = AutoencoderKL::fromPretrained(folder.string());
@@ -284,21 +310,56 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
     if (haveImageEncoder && card.maskCodec.factor != dir->latentFactor_)
         problems.push_back("mask_codec: downscale_factor " + std::to_string(card.maskCodec.factor) +
                            " differs from the image encoder's " + std::to_string(dir->latentFactor_));
-    if (dir->unet) {
-        const auto& u = dir->unet->config();
+    {
+        // Whichever denoiser it is must take both latents, give the mask latent and read the
+        // text encoder's width; `textKey` names its config key for that width.
+        struct Denoiser {
+            std::string name, role;
+            int in, out, textWidth;
+            std::string textKey;
+        };
+        std::vector<Denoiser> loaded;
+        if (dir->unet) {
+            const auto& u = dir->unet->config();
+            loaded.push_back({"unet", "unet", u.inChannels, u.outChannels,
+                              u.crossAttentionDim.empty() ? 0 : u.crossAttentionDim.front(), "cross_attention_dim"});
+        }
+        if (dir->pixart) {
+            const auto& c = dir->pixart->config();
+            loaded.push_back({"pixart", "transformer", c.inChannels, c.outChannels,
+                              c.captionChannels ? c.captionChannels : c.crossAttentionDim,
+                              c.captionChannels ? "caption_channels" : "cross_attention_dim"});
+        }
+        if (dir->sd3) {
+            const auto& c = dir->sd3->config();
+            loaded.push_back({"sd3", "transformer", c.inChannels, c.outChannels, c.jointAttentionDim, "joint_attention_dim"});
+            if (dir->textEncoder && c.pooledProjectionDim != dir->textEncoder->config().hiddenSize)
+                problems.push_back("transformer: pooled_projection_dim " + std::to_string(c.pooledProjectionDim) +
+                                   " differs from the text encoder's width " +
+                                   std::to_string(dir->textEncoder->config().hiddenSize) + " (it takes the pooled phrase)");
+        }
+        if (loaded.size() > 1) problems.push_back("components: two denoisers (unet/ and transformer/); keep one");
         const int mask = dir->maskLatentChannels();
-        if (haveImageEncoder && u.inChannels != dir->imageLatentChannels_ + mask)
-            problems.push_back("unet: in_channels is " + std::to_string(u.inChannels) + ", but the image latent (" +
-                               std::to_string(dir->imageLatentChannels_) + ") plus the mask latent (" +
-                               std::to_string(mask) + ") make " + std::to_string(dir->imageLatentChannels_ + mask));
-        if (u.outChannels != mask)
-            problems.push_back("unet: out_channels is " + std::to_string(u.outChannels) + ", the mask latent has " +
-                               std::to_string(mask) + " channels");
-        if (dir->textEncoder && !u.crossAttentionDim.empty() &&
-            u.crossAttentionDim.front() != dir->textEncoder->config().hiddenSize)
-            problems.push_back("unet: cross_attention_dim " + std::to_string(u.crossAttentionDim.front()) +
-                               " differs from the text encoder's width " +
-                               std::to_string(dir->textEncoder->config().hiddenSize));
+        for (const auto& d : loaded) {
+            if (haveImageEncoder && d.in != dir->imageLatentChannels_ + mask)
+                problems.push_back(d.role + ": in_channels is " + std::to_string(d.in) + ", but the image latent (" +
+                                   std::to_string(dir->imageLatentChannels_) + ") plus the mask latent (" +
+                                   std::to_string(mask) + ") make " + std::to_string(dir->imageLatentChannels_ + mask));
+            if (d.out != mask)
+                problems.push_back(d.role + ": out_channels is " + std::to_string(d.out) + ", the mask latent has " +
+                                   std::to_string(mask) + " channels");
+            if (dir->textEncoder && d.textWidth && d.textWidth != dir->textEncoder->config().hiddenSize)
+                problems.push_back(d.role + ": " + d.textKey + " " + std::to_string(d.textWidth) +
+                                   " differs from the text encoder's width " +
+                                   std::to_string(dir->textEncoder->config().hiddenSize));
+        }
+        // A card written before the denoiser was recorded says "unet" by default: the folder
+        // decides then; a card that names a DiT must have it.
+        if (loaded.size() == 1) {
+            if (card.denoiser != "unet" && card.denoiser != loaded.front().name)
+                problems.push_back("card: denoiser is '" + card.denoiser + "' but the model has a " + loaded.front().name);
+            card.denoiser = loaded.front().name;
+        }
     }
     if (card.resolution % std::max(1, dir->latentFactor_) != 0)
         problems.push_back("card: resolution " + std::to_string(card.resolution) + " is not a multiple of the latent factor " +
@@ -340,6 +401,7 @@ std::string ModelDirectory::describe() const {
     if (!card_.name.empty()) os << "name: " << card_.name << "\n";
     if (!card_.description.empty()) os << "description: " << card_.description << "\n";
     os << "prediction type: " << predictionTypeName(card_.predictionType) << ", scheduler " << card_.scheduler << "\n";
+    os << "denoiser: " << card_.denoiser << "\n";
     os << "mask codec: " << maskCodecKindName(card_.maskCodec.kind) << " (" << maskLatentChannels()
        << " latent channels, factor " << card_.maskCodec.factor << ")\n";
     os << "latents at " << card_.resolution << "x" << card_.resolution << ": ";

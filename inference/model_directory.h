@@ -1,6 +1,6 @@
 #pragma once
 // A model directory: the model card at its root plus diffusers-style component
-// sub-folders (unet/, vae/ or image_encoder/, text_encoder/, tokenizer/, scheduler/, and
+// sub-folders (unet/ or transformer/, vae/ or image_encoder/, text_encoder/, tokenizer/, scheduler/, and
 // mask_codec/ for a learned codec). Opening it builds every network from its config.json,
 // checks every tensor's name and shape, checks that the components fit together (U-Net
 // channels vs. latents, cross-attention width vs. text width), and reports ALL problems
@@ -20,6 +20,8 @@
 namespace ld {
 
 class UNet2DConditionModel;
+class PixArtTransformer2DModel;
+class SD3Transformer2DModel;
 class AutoencoderKL;
 class TinyAutoencoder;
 class SpaceToDepthStemImpl;
@@ -55,8 +57,11 @@ public:
     bool hasCardFile() const { return hasCardFile_; }
     const std::vector<ComponentInfo>& components() const { return components_; }
 
-    // Loaded components (null when the card does not name them).
+    // Loaded components (null when the card does not name them). The denoiser is one of
+    // unet, pixart, sd3; code that only calls it goes through inference/denoiser.h.
     std::shared_ptr<UNet2DConditionModel> unet;
+    std::shared_ptr<PixArtTransformer2DModel> pixart;    // transformer/ of class PixArtTransformer2DModel
+    std::shared_ptr<SD3Transformer2DModel> sd3;          // transformer/ of class SD3Transformer2DModel
     std::shared_ptr<AutoencoderKL> vae;                  // image encoder: AutoencoderKL
     std::shared_ptr<TinyAutoencoder> tinyAutoencoder;    // image encoder: TAESD family
     std::shared_ptr<SpaceToDepthStemImpl> stem;          // image encoder: space-to-depth stem

@@ -8,6 +8,8 @@
 #include "inference/mask_codec.h"
 #include "inference/model_directory.h"
 #include "inference/phrase_vocabulary.h"
+#include "inference/pixart_transformer.h"
+#include "inference/sd3_transformer.h"
 #include "inference/safetensors.h"
 #include "inference/small_text_encoder.h"
 #include "inference/space_to_depth_stem.h"
@@ -103,6 +105,21 @@ UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
     return c;
 }
 
+PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth) {
+    PixArtTransformerConfig c;
+    c.numLayers = s.numLayers;
+    c.numAttentionHeads = s.numAttentionHeads;
+    c.attentionHeadDim = s.attentionHeadDim;
+    c.patchSize = s.patchSize;
+    c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
+    c.outChannels = s.maskLatentChannels;
+    c.sampleSize = s.resolution / s.latentFactor;
+    c.crossAttentionDim = c.innerDim();
+    c.captionChannels = textWidth;  // caption_projection maps the phrase encoding to the blocks' width
+    c.validate("model spec");
+    return c;
+}
+
 }  // namespace
 
 FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subject, const std::string& baseDir) {
@@ -134,6 +151,10 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.textHeads = j.value("text_heads", s.textHeads);
         s.pooledPhrase = j.value("pooled_phrase", s.pooledPhrase);
         s.film = j.value("film", s.film);
+        s.denoiser = j.value("denoiser", s.denoiser);
+        s.numLayers = j.value("num_layers", s.numLayers);
+        s.numAttentionHeads = j.value("num_attention_heads", s.numAttentionHeads);
+        s.patchSize = j.value("patch_size", s.patchSize);
         if (j.contains("prediction_type")) s.prediction = parsePredictionType(j.at("prediction_type").get<std::string>());
         s.scheduler = j.value("scheduler", s.scheduler);
         if (j.contains("defaults")) {
@@ -151,6 +172,8 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
     }
     if (s.resolution <= 0 || s.latentFactor <= 0 || s.resolution % s.latentFactor)
         throw Error(subject, "resolution must be a positive multiple of latent_factor");
+    if (s.denoiser != "unet" && s.denoiser != "dit")
+        throw Error(subject, "denoiser must be 'unet' or 'dit', got '" + s.denoiser + "'");
     if (s.maskCodec == MaskCodecKind::PixelUnshuffle) s.maskLatentChannels = s.latentFactor * s.latentFactor;
     return s;
 }
@@ -178,6 +201,10 @@ json FromScratchSpec::toJson() const {
                 {"text_heads", textHeads},
                 {"pooled_phrase", pooledPhrase},
                 {"film", film},
+                {"denoiser", denoiser},
+                {"num_layers", numLayers},
+                {"num_attention_heads", numAttentionHeads},
+                {"patch_size", patchSize},
                 {"prediction_type", predictionTypeName(prediction)},
                 {"scheduler", scheduler},
                 {"defaults",
@@ -249,14 +276,19 @@ void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPa
         if (pretrained) copyFolder(fs::path(s.pretrainedImageEncoder), root / "image_encoder");
         else writeStem(s, root / "image_encoder");
 
-        const auto unetConfig = unetConfigFor(s, textConfig.hiddenSize);
-        UNet2DConditionModel unet(unetConfig);
-        writeJson(root / "unet/config.json", unetConfig.toJson());
-        saveSafetensors((root / "unet/diffusion_pytorch_model.safetensors").string(), cpuFloat(stateDict(unet)));
-
         ModelCard card;
         card.name = s.name;
-        card.components = {{"unet", "unet"},
+        const std::string denoiserFolder = s.denoiser == "dit" ? "transformer" : "unet";
+        if (s.denoiser == "dit") {
+            PixArtTransformer2DModel(pixartConfigFor(s, textConfig.hiddenSize)).save((root / denoiserFolder).string());
+            card.denoiser = "pixart";
+        } else {
+            const auto unetConfig = unetConfigFor(s, textConfig.hiddenSize);
+            UNet2DConditionModel unet(unetConfig);
+            writeJson(root / "unet/config.json", unetConfig.toJson());
+            saveSafetensors((root / "unet/diffusion_pytorch_model.safetensors").string(), cpuFloat(stateDict(unet)));
+        }
+        card.components = {{denoiserFolder, denoiserFolder},
                            {"image_encoder", "image_encoder"},
                            {"text_encoder", "text_encoder"},
                            {"tokenizer", "tokenizer"},
@@ -315,6 +347,10 @@ void writeModelDirectory(const ModelDirectory& model, const ModelCard& card, con
             if (role == "unet" && model.unet) {
                 writeJson(out / "config.json", model.unet->config().toJson());
                 saveSafetensors((out / "diffusion_pytorch_model.safetensors").string(), cpuFloat(stateDict(*model.unet)));
+            } else if (role == "transformer" && model.pixart) {
+                model.pixart->save(out.string());
+            } else if (role == "transformer" && model.sd3) {
+                model.sd3->save(out.string());
             } else if (role == "image_encoder" && model.stem) {
                 writeJson(out / "config.json", model.stem->config().toJson());
                 saveSafetensors((out / "model.safetensors").string(), cpuFloat(stateDict(*model.stem)));

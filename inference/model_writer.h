@@ -16,7 +16,7 @@ namespace ld {
 class ModelDirectory;
 
 // Everything a small self-contained model is built from: a space-to-depth stem image
-// encoder, a small text encoder over the phrase vocabulary, a U-Net and the mask codec.
+// encoder, a small text encoder over the phrase vocabulary, a U-Net or a DiT and the mask codec.
 struct FromScratchSpec {
     std::vector<std::string> phrases;   // the vocabulary's source (class names)
     int vocabularyMaxLength = 8;
@@ -50,6 +50,12 @@ struct FromScratchSpec {
     // resnet_time_scale_shift "scale_shift"), so the phrase reaches every resolution
     // multiplicatively and cannot be averaged away the way an added bias can.
     bool film = false;
+    // "unet", or "dit": a PixArt-style DiT (PixArtTransformer2DModel) with num_layers blocks
+    // of num_attention_heads x attention_head_dim, on patch_size² patches of the latents.
+    std::string denoiser = "unet";
+    int numLayers = 4;
+    int numAttentionHeads = 2;
+    int patchSize = 1;
     PredictionType prediction = PredictionType::Sample;
     nlohmann::json scheduler = nlohmann::json::object();  // noise schedule overrides
     SamplingDefaults defaults{1, "trailing", 1.0, 1, 0.5};

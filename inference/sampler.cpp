@@ -181,10 +181,9 @@ std::unique_ptr<Sampler> Sampler::open(const std::string& modelDir, const Sample
 Sampler::Sampler(std::shared_ptr<ModelDirectory> model, const SamplerOptions& options)
     : impl_(std::make_unique<Impl>(std::move(model), options)) {
     auto& m = *impl_->model;
-    if (!m.unet) throw Error(m.root(), "the model has no U-Net (unet/)");
+    auto params = denoiserModule(m).parameters();  // ld::Error naming the directory when it has no denoiser
     if (!m.stem && !m.tinyAutoencoder && !m.vae) throw Error(m.root(), "the model has no image encoder");
     if (!m.textEncoder) throw Error(m.root(), "the model has no text encoder");
-    auto params = m.unet->parameters();
     impl_->target.device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
     impl_->target.dtype = params.empty() ? torch::kFloat : params.front().scalar_type();
     impl_->codec = maskCodecFor(m);

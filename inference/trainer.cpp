@@ -287,7 +287,7 @@ TrainResult Trainer::run(const TrainProgressCallback& progress, const CancelToke
             params.push_back(p);
         }
     };
-    if (model->unet) addModule("unet.", *model->unet);
+    addModule(denoiserRole(*model) + ".", denoiserModule(*model));
     if (model->stem) addModule("image_encoder.", *model->stem);
     if (model->textEncoder) {
         addModule("text_encoder.", *model->textEncoder);

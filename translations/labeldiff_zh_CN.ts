@@ -844,6 +844,22 @@ Checking…</source>
         <translation>模型卡错误：%1</translation>
     </message>
     <message>
+        <source>DiT (PixArt)</source>
+        <translation>DiT（PixArt）</translation>
+    </message>
+    <message>
+        <source>DiT (SD3 MMDiT)</source>
+        <translation>DiT（SD3 MMDiT）</translation>
+    </message>
+    <message>
+        <source>U-Net</source>
+        <translation>U-Net</translation>
+    </message>
+    <message>
+        <source>Denoiser: %1</source>
+        <translation>去噪网络：%1</translation>
+    </message>
+    <message>
         <source>Components: %1</source>
         <translation>组件：%1</translation>
     </message>

@@ -86,6 +86,9 @@ ModelCardInfo ModelRegistry::cardInfo(const QString& dir) {
     try {
         const ModelCard card = readModelCard(cardPath.toStdString());
         if (!card.name.empty()) info.name = QString::fromStdString(card.name);
+        info.denoiser = card.denoiser == "pixart" ? tr("DiT (PixArt)")
+                        : card.denoiser == "sd3"  ? tr("DiT (SD3 MMDiT)")
+                                                  : tr("U-Net");
         for (const auto& [role, folder] : card.components)
             info.components << QStringLiteral("%1 → %2/").arg(QString::fromStdString(role), QString::fromStdString(folder));
         for (const auto& [cls, tau] : card.classThresholds)
@@ -125,6 +128,7 @@ QString ModelRegistry::describe(const ModelCardInfo& i) {
     l << tr("Size: %1 MB").arg(double(i.bytes) / (1024.0 * 1024.0), 0, 'f', 2);
     if (!i.hasCard) l << tr("No model card: read as a bare diffusers folder.");
     if (!i.error.isEmpty()) l << tr("Card error: %1").arg(i.error);
+    if (!i.denoiser.isEmpty()) l << tr("Denoiser: %1").arg(i.denoiser);
     if (!i.components.isEmpty()) l << tr("Components: %1").arg(i.components.join(QStringLiteral(", ")));
     l << tr("Classes: %1").arg(i.classes.isEmpty() ? tr("(open vocabulary)") : i.classes.join(QStringLiteral(", ")));
     if (!i.provenance.isEmpty()) l << tr("Provenance: %1").arg(i.provenance);

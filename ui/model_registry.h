@@ -22,6 +22,7 @@ struct ModelCardInfo {
     bool hasCard = false;
     QString name;
     QStringList components;   // "unet → unet/"
+    QString denoiser;         // "U-Net", "DiT (PixArt)", "DiT (SD3 MMDiT)"
     QStringList classes;      // classes with a tuned threshold
     qint64 bytes = 0;         // files under the directory
     QString provenance;       // base model, steps, objective, data

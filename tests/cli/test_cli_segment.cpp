@@ -28,6 +28,27 @@ private slots:
         ld::saveImage(image_.toStdString(), rgb);
     }
 
+    // A DiT denoiser (transformer/) runs through the same command.
+    void segmentsWithADitModel_data() {
+        QTest::addColumn<QString>("denoiser");
+        QTest::newRow("PixArt") << "pixart";
+        QTest::newRow("SD3") << "sd3";
+    }
+    void segmentsWithADitModel() {
+        QFETCH(QString, denoiser);
+        ld::test::TinyModelSpec spec;
+        spec.denoiser = denoiser.toStdString();
+        const QString model = QString::fromStdString(
+            ld::test::writeTinyModel((dir_.path() + "/dit-" + denoiser).toStdString(), spec));
+        const QString out = dir_.filePath("dit-" + denoiser + ".png");
+        const auto r = ld::test::runCli({"segment", "--model", model, "--image", image_, "--prompt", "circle", "--steps",
+                                         "2", "--guidance", "2", "--out", out, "--threads", "1"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+        const cv::Mat m = ld::loadImageRgb(out.toStdString());
+        QCOMPARE(m.cols, 45);
+        QCOMPARE(m.rows, 30);
+    }
+
     void segmentsEveryPhrase() {
         const QString out = dir_.filePath("out");
         QDir().mkpath(out);

@@ -1,13 +1,15 @@
 #pragma once
 // A complete tiny model directory written by a test: space-to-depth stem, small text
-// encoder over a phrase vocabulary (with a null embedding), a small U-Net, DDIM scheduler
-// config and the card — a real model in every respect but size, built in milliseconds.
+// encoder over a phrase vocabulary (with a null embedding), a small U-Net (or a small
+// PixArt or SD3 DiT in transformer/), DDIM scheduler config and the card — a real model in every respect but size, built in milliseconds.
 #include "inference/clip_text_model.h"
 #include "inference/ddim_scheduler.h"
 #include "inference/model_card.h"
 #include "inference/phrase_vocabulary.h"
+#include "inference/pixart_transformer.h"
 #include "inference/safetensors.h"
 #include "inference/small_text_encoder.h"
+#include "inference/sd3_transformer.h"
 #include "inference/space_to_depth_stem.h"
 #include "inference/state_dict.h"
 #include "inference/unet.h"
@@ -32,6 +34,7 @@ struct TinyModelSpec {
     std::string scheduler = "ddim";  // or "flow"
     SamplingDefaults defaults{4, "trailing", 1.0, 1, 0.5};
     uint64_t seed = 0;
+    std::string denoiser = "unet";  // or "pixart", "sd3" (the card's names)
 };
 
 inline void writeJsonFile(const std::filesystem::path& p, const nlohmann::json& j) {
@@ -60,6 +63,35 @@ inline UNet2DConditionConfig tinyUNetConfig(const TinyModelSpec& s, int textWidt
     return c;
 }
 
+// Two blocks of 2 x 8 on 2 x 2 patches: 64 tokens at the default 16² latent.
+inline void writeTinyTransformer(const TinyModelSpec& s, int textWidth, const std::filesystem::path& folder) {
+    if (s.denoiser == "pixart") {
+        PixArtTransformerConfig c;
+        c.numAttentionHeads = 2;
+        c.attentionHeadDim = 8;
+        c.numLayers = 2;
+        c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
+        c.outChannels = s.maskLatentChannels;
+        c.sampleSize = s.resolution / s.factor;
+        c.crossAttentionDim = c.innerDim();
+        c.captionChannels = textWidth;
+        PixArtTransformer2DModel(c).save(folder.string());
+        return;
+    }
+    SD3TransformerConfig c;
+    c.numAttentionHeads = 2;
+    c.attentionHeadDim = 8;
+    c.numLayers = 2;
+    c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
+    c.outChannels = s.maskLatentChannels;
+    c.sampleSize = s.resolution / s.factor;
+    c.posEmbedMaxSize = c.sampleSize / c.patchSize;
+    c.jointAttentionDim = textWidth;
+    c.captionProjectionDim = c.innerDim();
+    c.pooledProjectionDim = textWidth;
+    SD3Transformer2DModel(c).save(folder.string());
+}
+
 // Writes the directory and returns its path.
 inline std::string writeTinyModel(const std::string& dir, const TinyModelSpec& s = {}) {
     namespace fs = std::filesystem;
@@ -86,10 +118,15 @@ inline std::string writeTinyModel(const std::string& dir, const TinyModelSpec& s
     writeJsonFile(root / "image_encoder/config.json", stemConfig.toJson());
     saveSafetensors((root / "image_encoder/model.safetensors").string(), stateDict(*stem));
 
-    const auto unetConfig = tinyUNetConfig(s, textConfig.hiddenSize);
-    UNet2DConditionModel unet(unetConfig);
-    writeJsonFile(root / "unet/config.json", unetConfig.toJson());
-    saveSafetensors((root / "unet/diffusion_pytorch_model.safetensors").string(), stateDict(unet));
+    const std::string denoiserFolder = s.denoiser == "unet" ? "unet" : "transformer";
+    if (s.denoiser == "unet") {
+        const auto unetConfig = tinyUNetConfig(s, textConfig.hiddenSize);
+        UNet2DConditionModel unet(unetConfig);
+        writeJsonFile(root / "unet/config.json", unetConfig.toJson());
+        saveSafetensors((root / "unet/diffusion_pytorch_model.safetensors").string(), stateDict(unet));
+    } else {
+        writeTinyTransformer(s, textConfig.hiddenSize, root / denoiserFolder);
+    }
 
     DDIMSchedulerConfig sched;
     sched.predictionType = s.prediction == PredictionType::Flow ? PredictionType::Sample : s.prediction;
@@ -98,11 +135,12 @@ inline std::string writeTinyModel(const std::string& dir, const TinyModelSpec& s
 
     ModelCard card;
     card.name = "tiny test model";
-    card.components = {{"unet", "unet"},
+    card.components = {{denoiserFolder, denoiserFolder},
                        {"image_encoder", "image_encoder"},
                        {"text_encoder", "text_encoder"},
                        {"tokenizer", "tokenizer"},
                        {"scheduler", "scheduler"}};
+    card.denoiser = s.denoiser;
     card.maskCodec.kind = MaskCodecKind::Downsample;
     card.maskCodec.latentChannels = s.maskLatentChannels;
     card.maskCodec.factor = s.factor;
