@@ -1,11 +1,15 @@
 #include "inference/dit_layers.h"
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "inference/safetensors.h"
+#include "inference/state_dict.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <cmath>
+#include <filesystem>
 
 namespace ld {
 
@@ -104,6 +108,22 @@ torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t gridH, int64_t gri
     return tokens.reshape({b, gridH, gridW, patch, patch, channels})
         .permute({0, 5, 1, 3, 2, 4})
         .reshape({b, channels, gridH * patch, gridW * patch});
+}
+
+void saveTransformerFolder(const torch::nn::Module& model, const std::string& configJson, const std::string& folder) {
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec) throw Error(folder, "cannot create the folder: " + ec.message());
+    TensorMap tensors;
+    for (const auto& [name, t] : stateDict(model)) tensors[name] = t.to(torch::kCPU, torch::kFloat).contiguous();
+    saveSafetensors((std::filesystem::path(folder) / "diffusion_pytorch_model.safetensors").string(), tensors);
+    writeFileAtomic((std::filesystem::path(folder) / "config.json").string(), configJson);
+}
+
+int64_t parameterCount(const torch::nn::Module& model) {
+    int64_t total = 0;
+    for (const auto& p : model.parameters()) total += p.numel();
+    return total;
 }
 
 }  // namespace ld

@@ -51,4 +51,9 @@ torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const
 // [B, gridH * gridW, p * p * C] (per token: p rows of p columns of C channels) -> [B, C, gridH*p, gridW*p].
 torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t gridH, int64_t gridW, int64_t patch, int64_t channels);
 
+// A diffusers transformer folder: diffusion_pytorch_model.safetensors (fp32, on the CPU) and
+// config.json, written atomically; an ld::Error naming the folder when it cannot be created.
+void saveTransformerFolder(const torch::nn::Module& model, const std::string& configJson, const std::string& folder);
+int64_t parameterCount(const torch::nn::Module& model);
+
 }  // namespace ld

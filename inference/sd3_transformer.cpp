@@ -262,19 +262,9 @@ std::shared_ptr<SD3Transformer2DModel> SD3Transformer2DModel::fromPretrained(con
 }
 
 void SD3Transformer2DModel::save(const std::string& folder) const {
-    std::error_code ec;
-    std::filesystem::create_directories(folder, ec);
-    if (ec) throw Error(folder, "cannot create the folder: " + ec.message());
-    TensorMap tensors;
-    for (const auto& [name, t] : stateDict(*this)) tensors[name] = t.to(torch::kCPU, torch::kFloat).contiguous();
-    saveSafetensors((std::filesystem::path(folder) / "diffusion_pytorch_model.safetensors").string(), tensors);
-    writeFileAtomic((std::filesystem::path(folder) / "config.json").string(), config_.toJson().dump(2) + "\n");
+    saveTransformerFolder(*this, config_.toJson().dump(2) + "\n", folder);
 }
 
-int64_t SD3Transformer2DModel::parameterCount() const {
-    int64_t total = 0;
-    for (const auto& p : parameters()) total += p.numel();
-    return total;
-}
+int64_t SD3Transformer2DModel::parameterCount() const { return ld::parameterCount(*this); }
 
 }  // namespace ld
