@@ -27,6 +27,7 @@
 #include "core/atomic_file.h"
 #include "core/dataset_formats.h"
 #include "core/error.h"
+#include "core/folder_confinement.h"
 #include "core/format_util.h"
 #include "core/image.h"
 #include "core/json_read.h"
@@ -67,6 +68,7 @@ const char* const kStringId = "string id mapped to an integer";
 const char* const kImageMissing = "image file missing on disk";
 const char* const kImageUnreadable = "image file unreadable";
 const char* const kUnknownImage = "annotation of an unknown image dropped";
+const char* const kLeavesImagesFolder = "images whose file_name leaves the images folder skipped";
 const char* const kUnknownCategory = "annotation of an unknown category dropped";
 const char* const kBboxComputed = "missing bbox computed from the segmentation";
 const char* const kAreaComputed = "missing area computed from the segmentation";
@@ -196,6 +198,9 @@ public:
         readImages(images);
         readCategories(categories);
         resolveImagesDir();
+        // Symbolic links leaving the folder, now that the folder is known ("../x" was
+        // refused in readImages).
+        if (dropImagesResolvingOutside(ds_, kLeavesImagesFolder) > 0) indexImages();
         if (options_.checkImagesOnDisk) checkImagesOnDisk();
         if (annotations) readAnnotations(*annotations);
         noteParentCategories();
@@ -292,7 +297,7 @@ private:
             } else {
                 // An absolute path or one leaving the images folder ("../x"): a dataset from
                 // someone else must not make LabelDiff read or write elsewhere.
-                ds_.warnings.add("images whose file_name leaves the images folder skipped");
+                ds_.warnings.add(kLeavesImagesFolder);
                 continue;
             }
             im.width = readSize(e, "width", key);
@@ -304,6 +309,11 @@ private:
                     im.extra[it.key()] = it.value();
             ds_.images.push_back(std::move(im));
         }
+        indexImages();
+    }
+
+    void indexImages() {
+        imageIndex_.clear();
         for (size_t i = 0; i < ds_.images.size(); ++i) imageIndex_[ds_.images[i].id] = i;
     }
 

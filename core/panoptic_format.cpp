@@ -2,6 +2,7 @@
 
 #include "core/dataset_formats.h"
 #include "core/error.h"
+#include "core/folder_confinement.h"
 #include "core/format_util.h"
 #include "core/pixel_limit.h"
 #include "core/json_read.h"
@@ -18,6 +19,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int64_t kMaxSegmentId = (int64_t(1) << 24) - 1;
+const char* const kLeavesImagesFolder = "images whose file_name is empty or leaves the images folder skipped";
 
 std::string splitName(const fs::path& jsonPath) {
     std::string stem = jsonPath.stem().string();
@@ -164,7 +166,7 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
             info.id = *id;
             const auto inside = insideRelativePath(jsonString(im, "file_name"));
             if (!inside) {
-                d.warnings.add("images whose file_name is empty or leaves the images folder skipped");
+                d.warnings.add(kLeavesImagesFolder);
                 continue;
             }
             info.fileName = *inside;
@@ -186,6 +188,11 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
     }
 
     d.imagesDir = !options.imagesDir.empty() ? options.imagesDir : guessImagesDir(fs::path(jsonPath), panopticPngFolder(jsonPath));
+    // Symbolic links leaving the folder, now that the folder is known ("../x" was refused above).
+    if (dropImagesResolvingOutside(d, kLeavesImagesFolder) > 0) {
+        imageIndex.clear();
+        for (size_t i = 0; i < d.images.size(); ++i) imageIndex[d.images[i].id] = i;
+    }
     if (options.checkImagesOnDisk && !d.imagesDir.empty()) {
         std::error_code ec;
         for (const auto& im : d.images)

@@ -1,8 +1,10 @@
 // File names from a dataset someone else made: only relative paths that stay inside the
-// images folder are taken on read (the others are skipped with a counted warning), and no
-// export writes outside the folder it was given, whatever the names in memory.
+// images folder, as text and after resolving symbolic links, are taken on read (the others
+// are skipped with a counted warning), and no export writes outside the folder it was
+// given, whatever the names in memory.
 #include "core/atomic_file.h"
 #include "core/dataset_format.h"
+#include "core/folder_confinement.h"
 #include "core/format_util.h"
 #include "core/segmentation.h"
 
@@ -50,6 +52,98 @@ private slots:
         QCOMPARE(int(d.images.size()), 1);
         QCOMPARE(d.images[0].fileName, std::string("ok.png"));
         QCOMPARE(d.warnings.count("images whose file_name leaves the images folder skipped"), 2);
+    }
+
+    // Real links, as a folder handed over (an archive, a shared drive) can hold them: the
+    // name is inside as text, the file it reaches may not be.
+    void symlinksLeavingTheFolderAreSkipped_data() {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("fileName");  // as the dataset lists it
+        QTest::addColumn<QString>("links");     // "link>target;..." under images/; '@' = the temp dir
+        QTest::addColumn<bool>("kept");
+        for (const QString format : {"coco", "panoptic"}) {
+            auto row = [&](const char* name, const char* fileName, const char* links, bool kept) {
+                QTest::newRow(qPrintable(format + ": " + name)) << format << QString(fileName) << QString(links) << kept;
+            };
+            row("plain file", "ok.png", "", true);
+            row("link to a file inside", "alias.png", "alias.png>ok.png", true);
+            row("folder link inside", "same/ok.png", "same>.", true);
+            row("link up and back in", "up/images/ok.png", "up>..", true);
+            row("dangling link inside", "gone.png", "gone.png>missing.png", true);
+            row("relative link out", "a.png", "a.png>../../outside/secret.png", false);
+            row("absolute link out", "a.png", "a.png>@/outside/secret.png", false);
+            row("folder link out", "sub/secret.png", "sub>../../outside", false);
+            row("folder link out, file absent", "sub/none.png", "sub>@/outside", false);
+            row("link up, file beside the folder", "up/notes.txt", "up>..", false);
+            row("chain ending outside", "a.png", "a.png>b.png;b.png>../../outside/secret.png", false);
+            row("link loop", "a.png", "a.png>b.png;b.png>a.png", false);
+            row("sibling folder sharing the name's prefix", "x/secret.png", "x>../images2", false);
+        }
+    }
+    void symlinksLeavingTheFolderAreSkipped() {
+        QFETCH(QString, format);
+        QFETCH(QString, fileName);
+        QFETCH(QString, links);
+        QFETCH(bool, kept);
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path images = root / "data" / "images";
+        fs::create_directories(images);
+        fs::create_directories(root / "outside");
+        fs::create_directories(root / "data" / "images2");
+        writeFileAtomic((images / "ok.png").string(), "not decoded here");
+        writeFileAtomic((root / "outside" / "secret.png").string(), "secret");
+        writeFileAtomic((root / "data" / "images2" / "secret.png").string(), "secret");
+        for (const QString& l : links.split(';', Qt::SkipEmptyParts)) {
+            const QStringList parts = l.split('>');
+            QString target = parts[1];
+            target.replace('@', tmp.path());
+            fs::create_symlink(target.toStdString(), images / parts[0].toStdString());
+        }
+        const bool coco = format == "coco";
+        const std::string path = (root / "data" / (coco ? "instances.json" : "panoptic_val.json")).string();
+        const std::string annotation =
+            R"({"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 3, 0, 3, 3]], "iscrowd": 0})";
+        writeFileAtomic(path, R"({"images": [{"id": 1, "file_name": ")" + fileName.toStdString() +
+                                  R"(", "width": 4, "height": 4}], "annotations": [)" + (coco ? annotation : "") +
+                                  R"(], "categories": [{"id": 1, "name": "x"}]})");
+        ReadOptions ro;
+        ro.checkImagesOnDisk = false;
+        const Dataset d = findDatasetFormat(format.toStdString())->read(path, ro);
+        QCOMPARE(fs::weakly_canonical(d.imagesDir), fs::weakly_canonical(images));
+        QCOMPARE(int(d.images.size()), kept ? 1 : 0);
+        int warned = 0;
+        for (const auto& [what, n] : d.warnings.all())
+            if (what.find("leaves the images folder") != std::string::npos) warned += n;
+        QCOMPARE(warned, kept ? 0 : 1);
+        if (coco) {
+            QCOMPARE(int(d.annotations.size()), kept ? 1 : 0);
+            QCOMPARE(d.warnings.count("annotation of an unknown image dropped"), kept ? 0 : 1);
+        }
+    }
+
+    // The images folder itself may be a link (data kept on another disk): what is inside
+    // the folder it points to is inside.
+    void imagesFolderMayBeALink() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        fs::create_directories(root / "disk" / "photos");
+        writeFileAtomic((root / "disk" / "photos" / "ok.png").string(), "x");
+        fs::create_directories(root / "data");
+        fs::create_directory_symlink(root / "disk" / "photos", root / "data" / "images");
+        QVERIFY(resolvesInsideFolder((root / "data" / "images").string(), "ok.png"));
+        QVERIFY(resolvesInsideFolder((root / "data" / "images").string() + "/", "ok.png"));
+        QVERIFY(!resolvesInsideFolder((root / "data" / "images").string(), "../images-other/ok.png"));
+        Dataset d;
+        d.imagesDir = (root / "data" / "images").string();
+        ImageInfo im;
+        im.id = 1;
+        im.fileName = "ok.png";
+        d.images = {im, im};
+        d.images[1].id = 2;
+        d.images[1].fileName = "../photos/ok.png";  // lexically out, back in through the link
+        QCOMPARE(dropImagesResolvingOutside(d, "out"), size_t(0));
+        QCOMPARE(int(d.images.size()), 2);
     }
 
     // Exports that write a file per image, given names that point outside.
