@@ -1,33 +1,26 @@
 #include "inference/activations.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 
 #include <torch/torch.h>
 
 namespace ld {
 
+namespace {
+
+const EnumName<Activation> kActivations[] = {
+    {Activation::SiLU, "silu"},           {Activation::Mish, "mish"},          {Activation::GELU, "gelu"},
+    {Activation::GELUTanh, "gelu_pytorch_tanh"}, {Activation::ReLU, "relu"}, {Activation::QuickGELU, "quick_gelu"},
+    {Activation::SiLU, "swish"},          {Activation::GELUTanh, "gelu_new"}};
+
+}  // namespace
+
 Activation parseActivation(const std::string& name, const std::string& key, const std::string& subject) {
-    if (name == "silu" || name == "swish") return Activation::SiLU;
-    if (name == "mish") return Activation::Mish;
-    if (name == "gelu") return Activation::GELU;
-    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Activation::GELUTanh;
-    if (name == "relu") return Activation::ReLU;
-    if (name == "quick_gelu") return Activation::QuickGELU;
-    throw Error(subject, "config key '" + key + "' names an unsupported activation '" + name +
-                             "' (supported: silu, swish, mish, gelu, gelu_new, gelu_pytorch_tanh, relu, quick_gelu)");
+    return parseEnum(kActivations, name, subject, ("activation in '" + key + "'").c_str());
 }
 
-std::string activationName(Activation a) {
-    switch (a) {
-        case Activation::SiLU: return "silu";
-        case Activation::Mish: return "mish";
-        case Activation::GELU: return "gelu";
-        case Activation::GELUTanh: return "gelu_pytorch_tanh";
-        case Activation::ReLU: return "relu";
-        case Activation::QuickGELU: return "quick_gelu";
-    }
-    return "silu";
-}
+std::string activationName(Activation a) { return enumName(kActivations, a); }
 
 torch::Tensor activate(Activation a, const torch::Tensor& x) {
     switch (a) {

@@ -1,5 +1,6 @@
 #include "inference/ddim_scheduler.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "inference/json_config.h"
 
@@ -9,20 +10,17 @@
 
 namespace ld {
 
-std::string timestepSpacingName(TimestepSpacing s) {
-    switch (s) {
-        case TimestepSpacing::Leading: return "leading";
-        case TimestepSpacing::Trailing: return "trailing";
-        case TimestepSpacing::Linspace: return "linspace";
-    }
-    return "leading";
-}
+namespace {
 
+const EnumName<TimestepSpacing> kSpacings[] = {{TimestepSpacing::Leading, "leading"},
+                                               {TimestepSpacing::Trailing, "trailing"},
+                                               {TimestepSpacing::Linspace, "linspace"}};
+
+}  // namespace
+
+std::string timestepSpacingName(TimestepSpacing s) { return enumName(kSpacings, s); }
 TimestepSpacing parseTimestepSpacing(const std::string& s) {
-    if (s == "leading") return TimestepSpacing::Leading;
-    if (s == "trailing") return TimestepSpacing::Trailing;
-    if (s == "linspace") return TimestepSpacing::Linspace;
-    throw Error("timestep spacing '" + s + "'", "unknown; expected leading, trailing or linspace");
+    return parseEnum(kSpacings, s, "scheduler config", "timestep_spacing");
 }
 
 DDIMSchedulerConfig DDIMSchedulerConfig::fromJson(const nlohmann::json& j, const std::string& subject) {

@@ -1,25 +1,22 @@
 #include "inference/mask_codec_spec.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 
 namespace ld {
 
-std::string maskCodecKindName(MaskCodecKind kind) {
-    switch (kind) {
-        case MaskCodecKind::Downsample: return "downsample";
-        case MaskCodecKind::Autoencoder: return "autoencoder";
-        case MaskCodecKind::Linear: return "linear";
-        case MaskCodecKind::PixelUnshuffle: return "pixel_unshuffle";
-    }
-    return "downsample";
-}
+namespace {
 
+const EnumName<MaskCodecKind> kCodecKinds[] = {{MaskCodecKind::Downsample, "downsample"},
+                                               {MaskCodecKind::Autoencoder, "autoencoder"},
+                                               {MaskCodecKind::Linear, "linear"},
+                                               {MaskCodecKind::PixelUnshuffle, "pixel_unshuffle"}};
+
+}  // namespace
+
+std::string maskCodecKindName(MaskCodecKind kind) { return enumName(kCodecKinds, kind); }
 MaskCodecKind parseMaskCodecKind(const std::string& name) {
-    if (name == "downsample") return MaskCodecKind::Downsample;
-    if (name == "autoencoder") return MaskCodecKind::Autoencoder;
-    if (name == "linear") return MaskCodecKind::Linear;
-    if (name == "pixel_unshuffle") return MaskCodecKind::PixelUnshuffle;
-    throw Error("mask codec '" + name + "'", "unknown type; expected downsample, autoencoder, linear or pixel_unshuffle");
+    return parseEnum(kCodecKinds, name, "mask codec", "mask codec type");
 }
 
 MaskCodecSpec MaskCodecSpec::fromJson(const nlohmann::json& j, const std::string& subject) {

@@ -1,6 +1,7 @@
 #include "inference/model_card.h"
 
 #include "core/atomic_file.h"
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "core/json_read.h"
 
@@ -63,22 +64,14 @@ const char* const kKnownKeys[] = {"format", "version", "name", "description", "c
 
 }  // namespace
 
-std::string predictionTypeName(PredictionType t) {
-    switch (t) {
-        case PredictionType::Epsilon: return "epsilon";
-        case PredictionType::V: return "v_prediction";
-        case PredictionType::Sample: return "sample";
-        case PredictionType::Flow: return "flow";
-    }
-    return "epsilon";
-}
+const EnumName<PredictionType> kPredictionTypes[] = {
+    {PredictionType::Epsilon, "epsilon"}, {PredictionType::V, "v_prediction"},  {PredictionType::Sample, "sample"},
+    {PredictionType::Flow, "flow"},       {PredictionType::Epsilon, "eps"},     {PredictionType::V, "v"},
+    {PredictionType::Sample, "x0"},       {PredictionType::Flow, "flow_matching"}, {PredictionType::Flow, "rectified_flow"}};
 
+std::string predictionTypeName(PredictionType t) { return enumName(kPredictionTypes, t); }
 PredictionType parsePredictionType(const std::string& s) {
-    if (s == "epsilon" || s == "eps") return PredictionType::Epsilon;
-    if (s == "v_prediction" || s == "v") return PredictionType::V;
-    if (s == "sample" || s == "x0") return PredictionType::Sample;
-    if (s == "flow" || s == "flow_matching" || s == "rectified_flow") return PredictionType::Flow;
-    throw Error("prediction type '" + s + "'", "expected epsilon, v_prediction, sample or flow");
+    return parseEnum(kPredictionTypes, s, "model card", "prediction type");
 }
 
 double ModelCard::thresholdFor(const std::string& className) const {

@@ -1,5 +1,6 @@
 #include "inference/noise_schedule.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "inference/json_config.h"
 
@@ -9,20 +10,19 @@
 
 namespace ld {
 
-std::string betaScheduleName(BetaSchedule s) {
-    switch (s) {
-        case BetaSchedule::Linear: return "linear";
-        case BetaSchedule::ScaledLinear: return "scaled_linear";
-        case BetaSchedule::SquaredCos: return "squaredcos_cap_v2";
-    }
-    return "scaled_linear";
-}
+namespace {
 
+const EnumName<BetaSchedule> kBetaSchedules[] = {{BetaSchedule::Linear, "linear"},
+                                                 {BetaSchedule::ScaledLinear, "scaled_linear"},
+                                                 {BetaSchedule::SquaredCos, "squaredcos_cap_v2"},
+                                                 {BetaSchedule::SquaredCos, "squaredcos"},
+                                                 {BetaSchedule::SquaredCos, "cosine"}};
+
+}  // namespace
+
+std::string betaScheduleName(BetaSchedule s) { return enumName(kBetaSchedules, s); }
 BetaSchedule parseBetaSchedule(const std::string& s) {
-    if (s == "linear") return BetaSchedule::Linear;
-    if (s == "scaled_linear") return BetaSchedule::ScaledLinear;
-    if (s == "squaredcos_cap_v2" || s == "squaredcos" || s == "cosine") return BetaSchedule::SquaredCos;
-    throw Error("beta_schedule '" + s + "'", "unknown; expected linear, scaled_linear or squaredcos_cap_v2");
+    return parseEnum(kBetaSchedules, s, "scheduler config", "beta_schedule");
 }
 
 NoiseScheduleConfig NoiseScheduleConfig::fromJson(const nlohmann::json& j, const std::string& subject) {

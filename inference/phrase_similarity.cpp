@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 #include "inference/conditioning.h"
-#include "inference/training_objectives.h"
+#include "inference/pairwise_cosine.h"
 
 #include <torch/torch.h>
 

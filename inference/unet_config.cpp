@@ -1,5 +1,6 @@
 #include "inference/unet_config.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "inference/activations.h"
 #include "inference/json_config.h"
@@ -55,20 +56,16 @@ bool anyTrue(const nlohmann::json& v) {
 
 }  // namespace
 
-std::string convInWideningName(ConvInWidening mode) {
-    switch (mode) {
-        case ConvInWidening::None: return "none";
-        case ConvInWidening::DuplicateAndHalve: return "duplicate_and_halve";
-        case ConvInWidening::ZeroInit: return "zero_init";
-    }
-    return "none";
-}
+const EnumName<ConvInWidening> kWidenings[] = {{ConvInWidening::None, "none"},
+                                               {ConvInWidening::DuplicateAndHalve, "duplicate_and_halve"},
+                                               {ConvInWidening::ZeroInit, "zero_init"},
+                                               {ConvInWidening::None, ""},
+                                               {ConvInWidening::DuplicateAndHalve, "duplicate"},
+                                               {ConvInWidening::ZeroInit, "zero"}};
 
+std::string convInWideningName(ConvInWidening mode) { return enumName(kWidenings, mode); }
 ConvInWidening parseConvInWidening(const std::string& name, const std::string& subject) {
-    if (name == "none" || name.empty()) return ConvInWidening::None;
-    if (name == "duplicate_and_halve" || name == "duplicate") return ConvInWidening::DuplicateAndHalve;
-    if (name == "zero_init" || name == "zero") return ConvInWidening::ZeroInit;
-    throw Error(subject, "unknown conv_in widening '" + name + "' (none, duplicate_and_halve, zero_init)");
+    return parseEnum(kWidenings, name, subject, "conv_in widening");
 }
 
 UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, const std::string& subject) {

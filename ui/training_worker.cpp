@@ -1,8 +1,8 @@
 // LibTorch first: its headers name members `slots`, which Qt defines as a macro.
 #include "inference/model_directory.h"
-#include "inference/trainer.h"
-#include "inference/training_data.h"
-#include "inference/training_eval.h"
+#include "inference/training/trainer.h"
+#include "inference/training/training_data.h"
+#include "inference/training/training_eval.h"
 #include "ui/training_worker.h"
 
 #include <QElapsedTimer>
@@ -71,7 +71,7 @@ void TrainingWorker::train(const QString& configJson, const QString& resumeDir) 
             flushClock.restart();
         };
         const auto onProgress = [&](const TrainProgress& p) {
-            if (p.event == "step") {
+            if (p.event == TrainEvent::Step) {
                 pending.push_back({p.step, p.loss, p.lr});
                 secondsPerStep = p.secondsPerStep;
                 eta = p.eta;
@@ -79,11 +79,11 @@ void TrainingWorker::train(const QString& configJson, const QString& resumeDir) 
                 return;
             }
             flush(p.steps);
-            if (p.event == "start") {
+            if (p.event == TrainEvent::Start) {
                 emit started(p.step, p.steps, QString::fromStdString(p.metrics.dump()));
-            } else if (p.event == "validation") {
+            } else if (p.event == TrainEvent::Validation) {
                 emit validated(p.step, QString::fromStdString(p.metrics.dump()));
-            } else if (p.event == "checkpoint") {
+            } else if (p.event == TrainEvent::Checkpoint) {
                 const QString path = QString::fromStdString(p.path);
                 emit checkpointWritten(p.step, path);
                 if (!cancel_.cancelled()) emit previews(p.step, makePreviews(path, configJson));

@@ -10,8 +10,8 @@
 #include "inference/device.h"
 #include "inference/model_directory.h"
 #include "inference/phrase_similarity.h"
-#include "inference/trainer.h"
-#include "inference/training_eval.h"
+#include "inference/training/trainer.h"
+#include "inference/training/training_eval.h"
 
 #include <cstdio>
 #include <fstream>

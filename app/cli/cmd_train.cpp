@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/json_read.h"
 #include "inference/sampler.h"
-#include "inference/trainer.h"
+#include "inference/training/trainer.h"
 
 #include <csignal>
 #include <cstdio>
@@ -70,20 +70,20 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
         const bool tty = ::isatty(STDOUT_FILENO);
         auto onProgress = [a, tty](const ld::TrainProgress& p) {
             if (a->quiet) return;
-            if (p.event == "step") {
+            if (p.event == ld::TrainEvent::Step) {
                 char buf[256];
                 std::snprintf(buf, sizeof buf, "step %lld/%lld  loss %.5f  lr %.2e  %.2f s/step  elapsed %s  eta %s",
                               (long long)p.step, (long long)p.steps, p.loss, p.lr, p.secondsPerStep,
                               duration(p.elapsed).c_str(), duration(p.eta).c_str());
                 std::cout << (tty ? "\r" : "") << buf << (tty ? "\033[K" : "\n") << std::flush;
-            } else if (p.event == "validation") {
+            } else if (p.event == ld::TrainEvent::Validation) {
                 char buf[256];
                 std::snprintf(buf, sizeof buf, "validation at step %lld: mIoU %.4f (tuned thresholds %.4f), absent-class accuracy %.4f",
                               (long long)p.step, p.metrics.value("miou", 0.0), p.metrics.value("tuned_miou", 0.0),
                               p.metrics.value("absent_accuracy", 0.0));
                 std::cout << (tty ? "\n" : "") << buf << "\n" << std::flush;
-            } else if (p.event == "checkpoint" || p.event == "done" || p.event == "cancelled" || p.event == "start") {
-                std::cout << (tty && p.event != "start" ? "\n" : "") << p.event << ": step " << p.step << "/" << p.steps
+            } else {
+                std::cout << (tty && p.event != ld::TrainEvent::Start ? "\n" : "") << ld::trainEventName(p.event) << ": step " << p.step << "/" << p.steps
                           << (p.path.empty() ? "" : "  " + p.path) << "\n" << std::flush;
             }
         };

@@ -9,7 +9,7 @@
 #include "inference/model_writer.h"
 #include "inference/pixart_transformer.h"
 #include "inference/sampler.h"
-#include "inference/trainer.h"
+#include "inference/training/trainer.h"
 
 #include "support/tiny_model.h"
 #include "support/tiny_training.h"

@@ -8,8 +8,8 @@
 #include "inference/model_directory.h"
 #include "inference/phrase_similarity.h"
 #include "inference/sampler.h"
-#include "inference/trainer.h"
-#include "inference/training_data.h"
+#include "inference/training/trainer.h"
+#include "inference/training/training_data.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -119,7 +119,7 @@ private slots:
         const std::string coco = writeSubset(facade, fs::path(root) / "data");
         TrainConfig cfg = TrainConfig::fromJson(overfitConfig(root, coco, taef2.string()), "", "overfit test");
         TrainResult r = Trainer(cfg).run([](const TrainProgress& p) {
-            if (p.event == "step") qInfo("step %lld loss %.4f", (long long)p.step, p.loss);
+            if (p.event == TrainEvent::Step) qInfo("step %lld loss %.4f", (long long)p.step, p.loss);
         });
         QVERIFY(!r.output.empty());
 

@@ -9,8 +9,8 @@
 #include "core/synthetic_scene.h"
 #include "inference/model_directory.h"
 #include "inference/safetensors.h"
-#include "inference/trainer.h"
-#include "inference/training_eval.h"
+#include "inference/training/trainer.h"
+#include "inference/training/training_eval.h"
 #include "inference/unet.h"
 
 #include "support/tiny_training.h"

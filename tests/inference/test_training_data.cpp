@@ -4,7 +4,7 @@
 // queue giving the same batches as direct construction.
 #include "core/dataset_format.h"
 #include "core/synthetic_scene.h"
-#include "inference/training_data.h"
+#include "inference/training/training_data.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

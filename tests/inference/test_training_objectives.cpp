@@ -3,8 +3,9 @@
 // T), DiGSeg's multi-resolution annealed noise has its properties, the discriminative
 // loss, and the learning-rate schedule.
 #include "inference/noise_schedule.h"
-#include "inference/trainer.h"
-#include "inference/training_objectives.h"
+#include "inference/pairwise_cosine.h"
+#include "inference/training/trainer.h"
+#include "inference/training/training_objectives.h"
 
 #include <QtTest>
 
@@ -242,11 +243,11 @@ private slots:
         c.minLrRatio = 0.1;
         c.warmup = 10;
         c.steps = 110;
-        QCOMPARE(Trainer::learningRate(c, 5), 0.5);
-        QCOMPARE(Trainer::learningRate(c, 10), 1.0);
-        QVERIFY(std::abs(Trainer::learningRate(c, 60) - 0.55) < 1e-9);  // half-way down the cosine
-        QVERIFY(std::abs(Trainer::learningRate(c, 110) - 0.1) < 1e-9);
-        QVERIFY(Trainer::learningRate(c, 30) > Trainer::learningRate(c, 31));
+        QCOMPARE(learningRate(c, 5), 0.5);
+        QCOMPARE(learningRate(c, 10), 1.0);
+        QVERIFY(std::abs(learningRate(c, 60) - 0.55) < 1e-9);  // half-way down the cosine
+        QVERIFY(std::abs(learningRate(c, 110) - 0.1) < 1e-9);
+        QVERIFY(learningRate(c, 30) > learningRate(c, 31));
     }
 };
 

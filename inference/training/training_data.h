@@ -76,6 +76,11 @@ LabelledImages loadLabelledImages(const std::vector<DataSource>& sources, const 
 
 // A seeded split of n items: `valFraction` of them (at least one when n > 1) to val.
 void splitIndices(size_t n, double valFraction, uint64_t seed, std::vector<size_t>& train, std::vector<size_t>& val);
+// The training images of n items as the trainer chooses them: all of them when the config
+// names validation sources, otherwise the train part of the seeded split.
+std::vector<size_t> trainingIndices(const DataConfig& config, size_t n, uint64_t seed);
+// At most `max` of `indices`, spread evenly over them (max <= 0: all).
+std::vector<size_t> evenSubset(const std::vector<size_t>& indices, int max);
 // The validation images as the trainer chooses them: the explicit val sources, or the
 // seeded split of the training sources; at their original size, with the configured
 // classes (every category of the training data when none are named).

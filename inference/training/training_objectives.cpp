@@ -1,8 +1,10 @@
-#include "inference/training_objectives.h"
+#include "inference/training/training_objectives.h"
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "inference/flow_scheduler.h"
 #include "inference/noise_schedule.h"
+#include "inference/pairwise_cosine.h"
 
 #include <torch/torch.h>
 
@@ -10,49 +12,43 @@
 
 namespace ld {
 
-std::string objectiveName(Objective o) {
+namespace {
+
+const EnumName<Objective> kObjectives[] = {
+    {Objective::Epsilon, "epsilon"},        {Objective::V, "v_prediction"},       {Objective::Sample, "sample"},
+    {Objective::Flow, "flow"},              {Objective::Discriminative, "discriminative"},
+    {Objective::Epsilon, "eps"},            {Objective::V, "v"},                  {Objective::Sample, "x0"},
+    {Objective::Flow, "rectified_flow"}};
+const EnumName<TimestepSampling> kTimestepSamplings[] = {{TimestepSampling::Uniform, "uniform"},
+                                                         {TimestepSampling::LogitNormal, "logit_normal"},
+                                                         {TimestepSampling::LongTail, "long_tail"}};
+const EnumName<NoiseKind> kNoiseKinds[] = {{NoiseKind::Gaussian, "gaussian"},
+                                           {NoiseKind::MultiResolutionAnnealed, "multires_annealed"},
+                                           {NoiseKind::MultiResolutionAnnealed, "multires"}};
+
+}  // namespace
+
+std::string objectiveName(Objective o) { return enumName(kObjectives, o); }
+Objective parseObjective(const std::string& s) { return parseEnum(kObjectives, s, "objective", "objective"); }
+
+PredictionType predictionTypeOf(Objective o) {
     switch (o) {
-        case Objective::Epsilon: return "epsilon";
-        case Objective::V: return "v_prediction";
-        case Objective::Sample: return "sample";
-        case Objective::Flow: return "flow";
-        case Objective::Discriminative: return "discriminative";
+        case Objective::Epsilon: return PredictionType::Epsilon;
+        case Objective::V: return PredictionType::V;
+        case Objective::Flow: return PredictionType::Flow;
+        case Objective::Sample:
+        case Objective::Discriminative: return PredictionType::Sample;
     }
-    return "?";
+    return PredictionType::Sample;
 }
 
-Objective parseObjective(const std::string& s) {
-    if (s == "epsilon" || s == "eps") return Objective::Epsilon;
-    if (s == "v_prediction" || s == "v") return Objective::V;
-    if (s == "sample" || s == "x0") return Objective::Sample;
-    if (s == "flow" || s == "rectified_flow") return Objective::Flow;
-    if (s == "discriminative") return Objective::Discriminative;
-    throw Error("objective", "unknown objective '" + s + "' (epsilon, v_prediction, sample, flow, discriminative)");
-}
-
-std::string timestepSamplingName(TimestepSampling s) {
-    switch (s) {
-        case TimestepSampling::Uniform: return "uniform";
-        case TimestepSampling::LogitNormal: return "logit_normal";
-        case TimestepSampling::LongTail: return "long_tail";
-    }
-    return "?";
-}
-
+std::string timestepSamplingName(TimestepSampling s) { return enumName(kTimestepSamplings, s); }
 TimestepSampling parseTimestepSampling(const std::string& s) {
-    if (s == "uniform") return TimestepSampling::Uniform;
-    if (s == "logit_normal") return TimestepSampling::LogitNormal;
-    if (s == "long_tail") return TimestepSampling::LongTail;
-    throw Error("objective", "unknown timestep sampling '" + s + "' (uniform, logit_normal, long_tail)");
+    return parseEnum(kTimestepSamplings, s, "objective", "timestep sampling");
 }
 
-std::string noiseKindName(NoiseKind k) { return k == NoiseKind::Gaussian ? "gaussian" : "multires_annealed"; }
-
-NoiseKind parseNoiseKind(const std::string& s) {
-    if (s == "gaussian") return NoiseKind::Gaussian;
-    if (s == "multires_annealed" || s == "multires") return NoiseKind::MultiResolutionAnnealed;
-    throw Error("objective", "unknown noise '" + s + "' (gaussian, multires_annealed)");
-}
+std::string noiseKindName(NoiseKind k) { return enumName(kNoiseKinds, k); }
+NoiseKind parseNoiseKind(const std::string& s) { return parseEnum(kNoiseKinds, s, "objective", "noise"); }
 
 ObjectiveConfig ObjectiveConfig::fromJson(const nlohmann::json& j, const std::string& subject) {
     ObjectiveConfig c;
@@ -206,12 +202,6 @@ torch::Tensor maskBceDiceLoss(const torch::Tensor& predicted, const torch::Tenso
     auto pf = p.flatten(1), tf = t.flatten(1);
     auto dice = 1 - (2 * (pf * tf).sum(1) + 1) / (pf.sum(1) + tf.sum(1) + 1);
     return bce + dice.mean();
-}
-
-torch::Tensor pairwiseCosine(const torch::Tensor& encodings) {
-    auto f = torch::nn::functional::normalize(encodings.flatten(1).to(torch::kFloat),
-                                              torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-8));
-    return f.matmul(f.t());
 }
 
 torch::Tensor phraseSeparationLoss(const torch::Tensor& encodings, double margin) {

@@ -1,27 +1,18 @@
 #pragma once
-// The trainer: fine-tunes a model directory, or trains a small self-contained model from
-// scratch, with any objective of training_objectives.h. AdamW with a cosine schedule and
-// warm-up, gradient clipping and accumulation, EMA weights, fixed seeds (every step's
-// randomness and batch are functions of (seed, step), so --resume continues exactly),
-// freeze patterns, checkpoints every N steps written atomically as complete model
-// directories (the EMA weights, plus training_state/ to resume from), validation every
-// N steps (per-class IoU, mIoU, tuned per-class thresholds into the model card), JSON
-// lines of progress. Qt-free: a plain progress callback and an ld::CancelToken, so the
-// CLI and a GUI training panel drive it the same way.
+// What a training run does, as the JSON config file spells it (`labeldiff-cli train --config`,
+// the training panel): the model to start from, data, objective, optimiser, schedule of
+// checkpoints and validation. Paths in the file are relative to the file's folder.
 #include "inference/model_writer.h"
-#include "inference/training_data.h"
-#include "inference/training_objectives.h"
+#include "inference/training/training_data.h"
+#include "inference/training/training_objectives.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace ld {
-
-class CancelToken;
 
 struct TrainConfig {
     std::string output;            // the final model directory
@@ -68,42 +59,7 @@ struct TrainConfig {
     nlohmann::json toJson() const;
 };
 
-struct TrainProgress {
-    std::string event;            // "start", "step", "validation", "checkpoint", "done", "cancelled"
-    int64_t step = 0, steps = 0;
-    double loss = 0, lr = 0;
-    double secondsPerStep = 0, elapsed = 0, eta = 0;
-    std::string path;             // checkpoint / output directory
-    nlohmann::json metrics;       // validation figures; "phrase_similarity" and "warnings" too
-    nlohmann::json toJson() const;
-};
-using TrainProgressCallback = std::function<void(const TrainProgress&)>;
-
-struct TrainResult {
-    int64_t steps = 0;            // the last completed step
-    bool cancelled = false;
-    bool timeLimited = false;     // stopped by time_limit_minutes (the model was still written)
-    std::string lastCheckpoint;
-    std::string output;           // empty when cancelled
-    std::vector<double> losses;   // per step of this run
-    nlohmann::json validation;
-    double wallSeconds = 0;
-};
-
-class Trainer {
-public:
-    explicit Trainer(TrainConfig config);
-    // resumeDir: a checkpoint directory written by a previous run. stopAfter > 0 stops
-    // (with a checkpoint) after that step, as an interruption would.
-    TrainResult run(const TrainProgressCallback& progress = {}, const CancelToken* cancel = nullptr,
-                    const std::string& resumeDir = {}, int64_t stopAfter = 0);
-    const TrainConfig& config() const { return config_; }
-
-    // The learning rate at a step (1-based): linear warm-up, then cosine to lr·minLrRatio.
-    static double learningRate(const TrainConfig& c, int64_t step);
-
-private:
-    TrainConfig config_;
-};
+// The learning rate at a step (1-based): linear warm-up, then cosine to lr·minLrRatio.
+double learningRate(const TrainConfig& c, int64_t step);
 
 }  // namespace ld

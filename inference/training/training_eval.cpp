@@ -1,4 +1,4 @@
-#include "inference/training_eval.h"
+#include "inference/training/training_eval.h"
 
 #include "core/error.h"
 #include "inference/model_directory.h"

@@ -1,4 +1,4 @@
-#include "inference/training_data.h"
+#include "inference/training/training_data.h"
 
 #include "core/dataset_format.h"
 #include "core/error.h"
@@ -191,6 +191,20 @@ void splitIndices(size_t n, double valFraction, uint64_t seed, std::vector<size_
     train.assign(order.begin() + long(nv), order.end());
     std::sort(val.begin(), val.end());
     std::sort(train.begin(), train.end());
+}
+
+std::vector<size_t> trainingIndices(const DataConfig& config, size_t n, uint64_t seed) {
+    std::vector<size_t> train, val;
+    splitIndices(n, config.val.empty() ? config.valFraction : 0.0, seed, train, val);
+    return train;
+}
+
+std::vector<size_t> evenSubset(const std::vector<size_t>& indices, int max) {
+    if (max <= 0 || int(indices.size()) <= max) return indices;
+    std::vector<size_t> s;
+    const double stride = double(indices.size()) / max;
+    for (int i = 0; i < max; ++i) s.push_back(indices[size_t(i * stride)]);
+    return s;
 }
 
 void validationSplit(const DataConfig& config, uint64_t seed, LabelledImages& data, std::vector<size_t>& indices) {

@@ -5,6 +5,8 @@
 // noise), and which noise is added (Gaussian, or DiGSeg's multi-resolution annealed noise).
 // Pure functions of their inputs and torch's global generator, so that training is
 // reproducible step by step.
+#include "inference/model_card.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
@@ -17,6 +19,8 @@ class NoiseSchedule;
 enum class Objective { Epsilon, V, Sample, Flow, Discriminative };
 std::string objectiveName(Objective o);           // "epsilon", "v_prediction", "sample", "flow", "discriminative"
 Objective parseObjective(const std::string& s);   // also "v", "x0"; ld::Error otherwise
+// What a network trained with `o` predicts (a discriminative one: its mask, as Sample).
+PredictionType predictionTypeOf(Objective o);
 
 enum class TimestepSampling { Uniform, LogitNormal, LongTail };
 std::string timestepSamplingName(TimestepSampling s);   // "uniform", "logit_normal", "long_tail"
@@ -103,9 +107,6 @@ torch::Tensor weightedMse(const torch::Tensor& prediction, const torch::Tensor& 
 // Soft BCE + Dice of a predicted mask in [-1, 1] against a target in [-1, 1] (both
 // [B, 1, H, W]); probabilities are (x + 1) / 2.
 torch::Tensor maskBceDiceLoss(const torch::Tensor& predicted, const torch::Tensor& target);
-
-// Pairwise cosine similarity of encodings [N, ...] (each flattened) → [N, N].
-torch::Tensor pairwiseCosine(const torch::Tensor& encodings);
 
 // mean over i ≠ j of max(0, cos_ij − margin)² for encodings [N, ...] of distinct phrases.
 torch::Tensor phraseSeparationLoss(const torch::Tensor& encodings, double margin);

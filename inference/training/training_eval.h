@@ -8,7 +8,7 @@
 // (EvalOptions::minAbsentAccuracy), and throughput.
 #include "core/presence_gate.h"
 #include "inference/sampler.h"
-#include "inference/training_data.h"
+#include "inference/training/training_data.h"
 
 #include <nlohmann/json.hpp>
 
