@@ -1,9 +1,9 @@
 #include "core/dataset_format.h"
 
+#include "core/ascii_lower.h"
 #include "core/dataset_formats.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace ld {
 
@@ -17,13 +17,9 @@ const std::vector<const DatasetFormat*>& datasetFormats() {
 }
 
 const DatasetFormat* findDatasetFormat(const std::string& name) {
-    auto lower = [](std::string s) {
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        return s;
-    };
-    const std::string wanted = lower(name);
+    const std::string wanted = asciiLower(name);
     for (const DatasetFormat* f : datasetFormats())
-        if (lower(f->name()) == wanted) return f;
+        if (asciiLower(f->name()) == wanted) return f;
     return nullptr;
 }
 

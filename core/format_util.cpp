@@ -1,5 +1,6 @@
 #include "core/format_util.h"
 
+#include "core/ascii_lower.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/rle.h"
@@ -45,8 +46,7 @@ std::optional<bool> jsonToBool(const nlohmann::json& j) {
     if (j.is_boolean()) return j.get<bool>();
     if (j.is_number()) return j.get<double>() != 0;
     if (j.is_string()) {
-        std::string s = j.get<std::string>();
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        const std::string s = asciiLower(j.get<std::string>());
         if (s == "true" || s == "1" || s == "yes") return true;
         if (s == "false" || s == "0" || s == "no" || s.empty()) return false;
     }
@@ -116,8 +116,7 @@ std::string fileTail(const std::string& path, size_t bytes) {
 }
 
 bool hasImageExtension(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    const std::string ext = asciiLower(std::filesystem::path(path).extension().string());
     return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".tif" ||
            ext == ".tiff" || ext == ".webp";
 }

@@ -1,5 +1,6 @@
 #include "core/image.h"
 
+#include "core/ascii_lower.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/exif_orientation.h"
@@ -75,10 +76,7 @@ std::string lowerExtension(const std::string& path) {
     const auto slash = path.find_last_of('/');
     const auto dot = path.find_last_of('.');
     if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
-    std::string ext = path.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return ext;
+    return asciiLower(path.substr(dot));
 }
 
 void put16(std::vector<uchar>& b, uint32_t v) {

@@ -1,5 +1,6 @@
 #include "core/mask_folder.h"
 
+#include "core/ascii_lower.h"
 #include "core/dataset_formats.h"
 #include "core/error.h"
 #include "core/file_batch.h"
@@ -22,9 +23,8 @@ namespace fs = std::filesystem;
 const char* const kBackground = "_background_";
 
 bool isBackgroundName(const std::string& name) {
-    std::string s;
-    for (char c : name)
-        if (c != '_') s += char(std::tolower(static_cast<unsigned char>(c)));
+    std::string s = asciiLower(name);
+    s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
     return s == "background" || s == "bg";
 }
 
@@ -41,9 +41,7 @@ std::vector<std::string> readClasses(const fs::path& file) {
 }
 
 bool isPng(const fs::path& p) {
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return ext == ".png";
+    return asciiLower(p.extension().string()) == ".png";
 }
 
 // "<k>_<name>.png" → k and name.

@@ -1,5 +1,6 @@
 #include "inference/device.h"
 
+#include "core/ascii_lower.h"
 #include "core/error.h"
 #include "inference/cpu_load.h"
 
@@ -25,17 +26,10 @@
 
 namespace ld {
 
-namespace {
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
-}  // namespace
-
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
 c10::Device selectDevice(const std::string& request) {
-    const std::string r = lower(request);
+    const std::string r = asciiLower(request);
     if (r.empty() || r == "auto") return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
     if (r == "cpu") return c10::Device(c10::kCPU);
     if (r.rfind("cuda", 0) == 0) {
@@ -61,7 +55,7 @@ c10::Device selectDevice(const std::string& request) {
 }
 
 c10::ScalarType parseDType(const std::string& name) {
-    const std::string n = lower(name);
+    const std::string n = asciiLower(name);
     if (n == "fp32" || n == "float32" || n == "float" || n == "f32") return c10::kFloat;
     if (n == "bf16" || n == "bfloat16") return c10::kBFloat16;
     if (n == "fp16" || n == "float16" || n == "half" || n == "f16") return c10::kHalf;

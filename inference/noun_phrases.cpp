@@ -1,5 +1,7 @@
 #include "inference/noun_phrases.h"
 
+#include "core/ascii_lower.h"
+
 #include <algorithm>
 #include <cctype>
 #include <unordered_set>
@@ -111,9 +113,7 @@ std::vector<Word> split(const std::string& text) {
             --w.end;
         }
         if (!w.text.empty()) {
-            w.lower = w.text;
-            std::transform(w.lower.begin(), w.lower.end(), w.lower.begin(),
-                           [](unsigned char ch) { return char(std::tolower(ch)); });
+            w.lower = asciiLower(w.text);
             words.push_back(w);
         }
         punct = false;

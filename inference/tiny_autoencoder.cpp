@@ -1,5 +1,6 @@
 #include "inference/tiny_autoencoder.h"
 
+#include "core/ascii_lower.h"
 #include "core/error.h"
 #include "inference/state_dict.h"
 
@@ -164,10 +165,6 @@ int64_t countParameters(const nn::Module& m) {
     return n;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    return s;
-}
 
 }  // namespace
 
@@ -344,10 +341,10 @@ std::string findTinyAutoencoderCheckpoint(const std::string& path, const std::st
     for (const auto& e : fs::directory_iterator(path, ec)) {
         if (!e.is_regular_file(ec)) continue;
         const std::string name = e.path().filename().string();
-        const std::string low = lower(name);
+        const std::string low = asciiLower(name);
         if (low.size() < 12 || low.compare(low.size() - 12, 12, ".safetensors") != 0) continue;
         all.push_back(name);
-        if (low.find(lower(role)) != std::string::npos) matching.push_back(e.path().string());
+        if (low.find(asciiLower(role)) != std::string::npos) matching.push_back(e.path().string());
     }
     if (ec) throw Error(path, "cannot list the folder: " + ec.message());
     if (matching.size() == 1) return matching.front();
