@@ -33,6 +33,7 @@
 #include "core/json_read.h"
 #include "core/pixel_limit.h"
 #include "core/polygon.h"
+#include "core/provenance_json.h"
 #include "core/rle.h"
 #include "core/segmentation_json.h"
 
@@ -212,6 +213,17 @@ private:
         return parseJson(readFile(path_), path_);
     }
 
+    // e["extra"]["labeldiff"][field], where LabelDiff keeps what COCO has no field for.
+    const json* labelDiffExtra(const json& e, const std::string& key, const char* field) const {
+        auto extra = e.find(kCocoExtraKey);
+        if (extra == e.end() || !extra->is_object()) return nullptr;
+        auto ours = extra->find(kCocoExtraLabelDiff);
+        if (ours == extra->end()) return nullptr;
+        if (!ours->is_object()) fail(key + ".extra.labeldiff", std::string("is a ") + ours->type_name() + ", expected an object");
+        auto it = ours->find(field);
+        return it == ours->end() || it->is_null() ? nullptr : &*it;
+    }
+
     [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
         throw Error(path_, key + ": " + reason);
     }
@@ -307,6 +319,9 @@ private:
             for (auto it = e.begin(); it != e.end(); ++it)
                 if (it.key() != "id" && it.key() != "file_name" && it.key() != "width" && it.key() != "height")
                     im.extra[it.key()] = it.value();
+            // Checked here, where the file can be named; kept raw for the project to read.
+            if (const json* rejected = labelDiffExtra(e, key, "rejected"))
+                rejectedFromJson(*rejected, path_, key + ".extra.labeldiff.rejected");
             ds_.images.push_back(std::move(im));
         }
         indexImages();
@@ -508,6 +523,8 @@ private:
                 ds_.warnings.add(kAreaComputed);
             }
             a.score = readNumber(e, "score", key);
+            if (const json* p = labelDiffExtra(e, key, "provenance"))
+                a.provenance = provenanceFromJson(*p, path_, key + ".extra.labeldiff.provenance");
             if (a.segmentation.kind == Segmentation::Kind::None)
                 ds_.warnings.add("annotation without segmentation (bbox only)");
             ds_.annotations.push_back(std::move(a));
@@ -770,6 +787,8 @@ private:
             e["bbox"] = {number(b.x), number(b.y), number(b.w), number(b.h)};
             e["iscrowd"] = w.a->iscrowd ? 1 : 0;
             if (w.a->score) e["score"] = number(*w.a->score);
+            if (w.a->provenance)
+                e[kCocoExtraKey][kCocoExtraLabelDiff]["provenance"] = toOrdered(provenanceToJson(*w.a->provenance));
             out.push_back(std::move(e));
         }
         return out;

@@ -2,6 +2,8 @@
 // The in-memory dataset every format reads into and writes from: COCO's data model, plus
 // the narrative captions of Panoptic Narrative Grounding and per-annotation provenance.
 #include "core/geometry.h"
+#include "core/review_record.h"
+#include "core/uncertainty_score.h"
 #include "core/segmentation.h"
 #include "core/warnings.h"
 
@@ -31,6 +33,8 @@ struct Provenance {
     nlohmann::json settings;    // steps, spacing, guidance, ensemble, threshold, ...
     uint64_t seed = 0;
     bool reviewed = false;      // a person accepted the model's proposal
+    std::optional<UncertaintyScore> uncertainty;  // the ensemble's, for a model proposal
+    std::optional<ReviewOutcome> review;          // what the person did with the proposal
 };
 
 struct Annotation {

@@ -5,6 +5,7 @@
 #include "core/json_read.h"
 #include "core/palette.h"
 #include "core/pixel_limit.h"
+#include "core/provenance_json.h"
 #include "core/rle.h"
 #include "core/segmentation_json.h"
 
@@ -99,36 +100,6 @@ ImageStatus statusFrom(const std::string& s, const Reader& r, const std::string&
     r.fail(where, "unknown status \"" + s + "\" (unlabelled, labelled or reviewed)");
 }
 
-json provenanceToJson(const Provenance& p) {
-    json j = json::object();
-    j["source"] = p.source == Provenance::Source::Manual ? "manual" : "model";
-    if (p.source == Provenance::Source::Model) {
-        j["model"] = p.model;
-        j["settings"] = p.settings.is_null() ? json::object() : p.settings;
-        j["seed"] = p.seed;
-    }
-    j["reviewed"] = p.reviewed;
-    return j;
-}
-
-Provenance provenanceFromJson(const json& j, const Reader& r, const std::string& where) {
-    r.object(j, where);
-    Provenance p;
-    const std::string source = r.string(r.field(j, where, "source"), where + ".source");
-    if (source == "manual") p.source = Provenance::Source::Manual;
-    else if (source == "model") p.source = Provenance::Source::Model;
-    else r.fail(where + ".source", "unknown source \"" + source + "\" (manual or model)");
-    if (const json* v = r.optional(j, "model")) p.model = r.string(*v, where + ".model");
-    if (const json* v = r.optional(j, "settings")) p.settings = r.object(*v, where + ".settings");
-    if (const json* v = r.optional(j, "seed")) {
-        if (!v->is_number_unsigned() && !(v->is_number_integer() && v->get<int64_t>() >= 0))
-            r.fail(where + ".seed", "expected a non-negative integer");
-        p.seed = v->get<uint64_t>();
-    }
-    if (const json* v = r.optional(j, "reviewed")) p.reviewed = r.boolean(*v, where + ".reviewed");
-    return p;
-}
-
 }  // namespace
 
 const char* toString(ImageStatus s) {
@@ -160,9 +131,12 @@ json projectToJson(const Project& project) {
     json j = project.extra.is_object() ? project.extra : json::object();
     j[kVersionKey] = Project::kVersion;
     json images = json::array();
-    for (const auto& i : project.images)
-        images.push_back({{"id", i.id}, {"file_name", i.fileName}, {"width", i.width},
-                          {"height", i.height}, {"status", toString(i.status)}});
+    for (const auto& i : project.images) {
+        json ij = {{"id", i.id}, {"file_name", i.fileName}, {"width", i.width},
+                   {"height", i.height}, {"status", toString(i.status)}};
+        if (!i.rejected.empty()) ij["rejected"] = rejectedToJson(i.rejected);
+        images.push_back(ij);
+    }
     j["images"] = images;
     json categories = json::array();
     for (const auto& c : project.categories) {
@@ -215,6 +189,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             im.height = r.dimension(r.field(o, w, "height"), w + ".height");
             checkPixelLimit(im.width, im.height, where, w + ": size");
             if (const json* v = r.optional(o, "status")) im.status = statusFrom(r.string(*v, w + ".status"), r, w + ".status");
+            if (const json* v = r.optional(o, "rejected")) im.rejected = rejectedFromJson(*v, where, w + ".rejected");
             if (!ids.insert(im.id).second) r.fail(w + ".id", "duplicate image id " + std::to_string(im.id));
             p.images.push_back(im);
         }
@@ -274,7 +249,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
                 r.fail(w + ".segmentation", e.reason());
             }
             if (const json* v = r.optional(o, "score")) a.score = r.number(*v, w + ".score");
-            if (const json* v = r.optional(o, "provenance")) a.provenance = provenanceFromJson(*v, r, w + ".provenance");
+            if (const json* v = r.optional(o, "provenance")) a.provenance = provenanceFromJson(*v, where, w + ".provenance");
             if (!ids.insert(a.id).second) r.fail(w + ".id", "duplicate annotation id " + std::to_string(a.id));
             p.annotations.push_back(std::move(a));
         }
@@ -317,6 +292,7 @@ Dataset projectToDataset(const Project& project, const std::string& imagesDir) {
         info.fileName = i.fileName;
         info.width = i.width;
         info.height = i.height;
+        if (!i.rejected.empty()) info.extra[kCocoExtraKey][kCocoExtraLabelDiff]["rejected"] = rejectedToJson(i.rejected);
         d.images.push_back(info);
     }
     for (const auto& c : project.categories) {
@@ -361,6 +337,13 @@ Project projectFromDataset(const Dataset& dataset) {
         im.fileName = i.fileName;
         im.width = i.width;
         im.height = i.height;
+        if (i.extra.is_object()) {
+            const json& e = i.extra;
+            if (e.contains(kCocoExtraKey) && e[kCocoExtraKey].is_object() && e[kCocoExtraKey].contains(kCocoExtraLabelDiff) &&
+                e[kCocoExtraKey][kCocoExtraLabelDiff].is_object() && e[kCocoExtraKey][kCocoExtraLabelDiff].contains("rejected"))
+                im.rejected = rejectedFromJson(e[kCocoExtraKey][kCocoExtraLabelDiff]["rejected"], "dataset",
+                                               "image " + std::to_string(i.id) + " extra.labeldiff.rejected");
+        }
         auto it = perImage.find(i.id);
         if (it != perImage.end() && it->second.first > 0)
             im.status = it->second.second == it->second.first ? ImageStatus::Reviewed : ImageStatus::Labelled;

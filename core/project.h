@@ -3,6 +3,7 @@
 // (images and their review state, the prompts, the annotations with their provenance
 // and the thresholds), saved atomically so that an autosave never leaves a broken file.
 #include "core/dataset.h"
+#include "core/review_record.h"
 #include "core/segmentation.h"
 #include "core/warnings.h"
 
@@ -26,6 +27,7 @@ struct ProjectImage {
     int width = 0;         // of the EXIF-oriented image
     int height = 0;
     ImageStatus status = ImageStatus::Unlabelled;
+    std::vector<RejectedProposal> rejected;  // proposals a person rejected here
 };
 
 struct ProjectCategory {

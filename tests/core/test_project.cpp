@@ -29,9 +29,9 @@ ld::BinaryMask square(int h, int w, int x0, int y0, int size) {
 // The project the golden file holds: every kind of field, one of each.
 ld::Project sampleProject() {
     ld::Project p;
-    p.images = {{1, "images/cat.jpg", 8, 6, ld::ImageStatus::Reviewed},
-                {2, "dog.png", 5, 4, ld::ImageStatus::Labelled},
-                {3, "empty.png", 3, 3, ld::ImageStatus::Unlabelled}};
+    p.images = {{1, "images/cat.jpg", 8, 6, ld::ImageStatus::Reviewed, {}},
+                {2, "dog.png", 5, 4, ld::ImageStatus::Labelled, {}},
+                {3, "empty.png", 3, 3, ld::ImageStatus::Unlabelled, {}}};
     ld::ProjectCategory cat{1, "cat", "a tabby cat", {230, 25, 75}, 0.55f, true};
     ld::ProjectCategory sky{2, "sky", "", {60, 180, 75}, std::nullopt, false};
     p.categories = {cat, sky};
