@@ -743,7 +743,7 @@ private:
                     {{b.x, b.y, b.x, b.y + b.h, b.x + b.w, b.y + b.h, b.x + b.w, b.y}});
             }
             Written out{&a, keptToOut_.at(cat->second), ojson(), Rle()};
-            const bool wantPolygons = options_.segmentation == WriteOptions::Segmentation::Polygon && !a.iscrowd;
+            const bool wantPolygons = options_.segmentation == WriteOptions::Segmentation::Polygons && !a.iscrowd;
             if (wantPolygons && seg.kind == Segmentation::Kind::Polygons) {
                 out.mask = toRle(seg, h, w);
                 out.segmentation = polygonsJson(seg.polygons);

@@ -14,7 +14,7 @@ struct ReadOptions {
 };
 
 struct WriteOptions {
-    enum class Segmentation { Rle, Polygon };
+    enum class Segmentation { Rle, Polygons };
     Segmentation segmentation = Segmentation::Rle;
     std::string imagesDir;  // formats that embed or copy images read them from here
     Warnings* warnings = nullptr;  // where lossy writes report (e.g. holes as polygons)

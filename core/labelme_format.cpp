@@ -22,7 +22,7 @@
 // the JSON, imageData null, plus labels.txt. Polygon annotations are written as they are;
 // masks become polygons (maskToPolygons) when those give back exactly the same pixels,
 // otherwise (holes, thin parts) a labelme "mask" shape, so that COCO → labelme → COCO keeps
-// every pixel. WriteOptions::Segmentation::Polygon forces polygons (lossy: a warning).
+// every pixel. WriteOptions::Segmentation::Polygons forces polygons (lossy: a warning).
 #include "core/base64.h"
 #include "core/dataset_formats.h"
 #include "core/error.h"
@@ -524,7 +524,7 @@ private:
                 return;
             }
             PolygonExtraction ext = maskToPolygons(mask);
-            if (options.segmentation == WriteOptions::Segmentation::Polygon) {
+            if (options.segmentation == WriteOptions::Segmentation::Polygons) {
                 if (ext.hadHoles) warnings.add("masks with holes written as polygons (holes filled)");
                 polygons = std::move(ext.polygons);
                 usePolygons = !polygons.empty();

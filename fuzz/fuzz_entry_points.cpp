@@ -154,7 +154,7 @@ Outcome fuzzCoco(const uint8_t* data, size_t size) {
         const Dataset d = cocoFormat().read(in, withoutImageFiles());
         if (!smallEnoughToWrite(d)) return;
         const std::string outDir = freshDir("out");
-        for (auto seg : {WriteOptions::Segmentation::Rle, WriteOptions::Segmentation::Polygon}) {
+        for (auto seg : {WriteOptions::Segmentation::Rle, WriteOptions::Segmentation::Polygons}) {
             CollectedWrite w;
             w.options.segmentation = seg;
             const std::string out = outDir + (seg == WriteOptions::Segmentation::Rle ? "/rle.json" : "/polygon.json");

@@ -841,7 +841,7 @@ void MainWindow::askExport() {
             formats->addItem(QString::fromStdString(f->description()), QString::fromStdString(f->name()));
     auto* shapes = new QComboBox;
     shapes->addItem(tr("RLE (exact, keeps holes)"), int(WriteOptions::Segmentation::Rle));
-    shapes->addItem(tr("Polygons"), int(WriteOptions::Segmentation::Polygon));
+    shapes->addItem(tr("Polygons"), int(WriteOptions::Segmentation::Polygons));
     form->addRow(tr("Format"), formats);
     form->addRow(tr("Masks as"), shapes);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);

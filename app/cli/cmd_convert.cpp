@@ -59,7 +59,7 @@ ld::cli::CommandRegistrar reg{{"convert", "Convert a dataset between formats (CO
 
         ld::Warnings writeWarnings;
         ld::WriteOptions wo;
-        wo.segmentation = a->segmentation == "polygon" ? ld::WriteOptions::Segmentation::Polygon
+        wo.segmentation = a->segmentation == "polygon" ? ld::WriteOptions::Segmentation::Polygons
                                                        : ld::WriteOptions::Segmentation::Rle;
         wo.imagesDir = a->images.empty() ? ds.imagesDir : a->images;
         wo.warnings = &writeWarnings;

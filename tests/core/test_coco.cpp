@@ -173,7 +173,7 @@ void TestCoco::golden() {
     QFETCH(QString, expected);
     QTemporaryDir tmp;
     const std::string out = tmp.filePath("out.json").toStdString();
-    const auto mode = polygons ? WriteOptions::Segmentation::Polygon : WriteOptions::Segmentation::Rle;
+    const auto mode = polygons ? WriteOptions::Segmentation::Polygons : WriteOptions::Segmentation::Rle;
     const std::string text = writeCoco(readCoco(kData + input.toStdString()), out, mode, nullptr);
     const std::string golden = kData + expected.toStdString();
     if (qEnvironmentVariableIsSet("LABELDIFF_UPDATE_GOLDEN")) spit(golden, text);
@@ -246,7 +246,7 @@ void TestCoco::polygonOutput() {
     QTemporaryDir tmp;
     Warnings w;
     const std::string text = writeCoco(readCoco(kData + "oddities.json"), tmp.filePath("p.json").toStdString(),
-                                       WriteOptions::Segmentation::Polygon, &w);
+                                       WriteOptions::Segmentation::Polygons, &w);
     QCOMPARE(w.count("mask with holes kept as RLE (polygons cannot express holes)"), 1);
     const auto j = nlohmann::json::parse(text);
     const Dataset rle = readCoco(kData + "oddities.json");

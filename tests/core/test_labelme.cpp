@@ -205,7 +205,7 @@ private slots:
         Warnings warnings;
         WriteOptions options;
         options.warnings = &warnings;
-        if (forcePolygons) options.segmentation = WriteOptions::Segmentation::Polygon;
+        if (forcePolygons) options.segmentation = WriteOptions::Segmentation::Polygons;
         labelmeFormat().write(original, out, options);
         QVERIFY(fs::exists(out + "/sub/scene.json"));
         QVERIFY(fs::exists(out + "/labels.txt"));
