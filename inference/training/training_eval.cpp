@@ -80,8 +80,9 @@ EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledIm
             const bool present = item.has(c);
             cv::Mat gt = present ? (item.masks[c] > 127) : cv::Mat::zeros(item.rgb.rows, item.rgb.cols, CV_8U);
             const cv::Mat& pred = seg.mask.mat();
-            cs.intersection += cv::countNonZero(pred & gt);
-            cs.uni += cv::countNonZero(pred | gt);
+            const IouCounts image = iouCounts(seg.mask, BinaryMask::fromMat(gt));
+            cs.counts.intersection += image.intersection;
+            cs.counts.unionArea += image.unionArea;
             if (present) {
                 cs.present++;
             } else {

@@ -6,6 +6,7 @@
 // the class is absent), per-class thresholds and presence gates (core/presence_gate.h)
 // that maximise that IoU while keeping the absent-class accuracy
 // (EvalOptions::minAbsentAccuracy), and throughput.
+#include "core/metrics.h"
 #include "core/presence_gate.h"
 #include "inference/sampler.h"
 #include "inference/training/training_data.h"
@@ -40,8 +41,8 @@ struct EvalOptions {
 
 struct ClassScore {
     std::string name;
-    double intersection = 0, uni = 0;
-    double iou() const { return uni > 0 ? intersection / uni : 1.0; }
+    IouCounts counts;  // summed over the images (cIoU)
+    double iou() const { return counts.iou(); }
     int present = 0, absent = 0, absentCorrect = 0;
     double threshold = 0.5;      // the one used
     double presence = 0;         // the gate used
