@@ -70,39 +70,14 @@ std::vector<Pt> clipToBox(std::vector<Pt> p, double x0, double y0, double x1, do
     return p;
 }
 
-// maskApi.c's rleFrPoly, step for step (its int truncations, .5 roundings and the final
-// pairing of coincident boundary points), so that the pixels are pycocotools' pixels.
-Rle rleFromPolygon(const Polygon& poly, int h, int w) {
-    std::vector<Pt> pts;
-    pts.reserve(poly.size() / 2);
-    for (size_t j = 0; j + 1 < poly.size(); j += 2) {
-        if (!std::isfinite(poly[j]) || !std::isfinite(poly[j + 1]))
-            throw Error("polygon", "vertex " + std::to_string(j / 2) + " is not a finite number");
-        pts.push_back({poly[j], poly[j + 1]});
-    }
-    const double margin = marginFor(h, w);
-    const double lo = -margin, hiX = w + margin, hiY = h + margin;
-    const bool far = std::any_of(pts.begin(), pts.end(), [&](const Pt& p) {
-        return p.x < lo || p.y < lo || p.x > hiX || p.y > hiY;
-    });
-    if (far) pts = clipToBox(std::move(pts), lo, lo, hiX, hiY);
+// The three stages of maskApi.c's rleFrPoly, step for step (its int truncations, .5
+// roundings and the final pairing of coincident boundary points), so that the pixels are
+// pycocotools' pixels.
 
-    const size_t k = pts.size();
-    Rle r;
-    r.height = h;
-    r.width = w;
-    if (k == 0) {
-        r.counts = {uint32_t(uint64_t(h) * uint64_t(w))};
-        return r;
-    }
-    std::vector<int> x(k + 1), y(k + 1);
-    for (size_t j = 0; j < k; ++j) x[j] = int(kScale * pts[j].x + .5);
-    x[k] = x[0];
-    for (size_t j = 0; j < k; ++j) y[j] = int(kScale * pts[j].y + .5);
-    y[k] = y[0];
-
-    // Dense points along the whole boundary on the fine grid.
-    std::vector<int> u, v;
+// Dense points along the whole closed boundary x, y (k + 1 vertices, the last the first) on
+// the fine grid.
+void boundaryPoints(const std::vector<int>& x, const std::vector<int>& y, std::vector<int>& u, std::vector<int>& v) {
+    const size_t k = x.size() - 1;
     size_t m = 0;
     for (size_t j = 0; j < k; ++j) m += size_t(std::max(std::abs(x[j] - x[j + 1]), std::abs(y[j] - y[j + 1]))) + 1;
     u.reserve(m);
@@ -134,8 +109,11 @@ Rle rleFromPolygon(const Polygon& poly, int h, int w) {
             }
         }
     }
+}
 
-    // Where the boundary crosses a pixel-centre column, the first pixel centre below it.
+// Where the boundary crosses a pixel-centre column, the column-major index of the first
+// pixel centre below it.
+std::vector<uint32_t> columnCrossings(const std::vector<int>& u, const std::vector<int>& v, int h, int w) {
     std::vector<uint32_t> a;
     for (size_t j = 1; j < u.size(); ++j) {
         if (u[j] == u[j - 1]) continue;
@@ -151,10 +129,13 @@ Rle rleFromPolygon(const Polygon& poly, int h, int w) {
         yd = std::ceil(yd);
         a.push_back(uint32_t(int64_t(xd) * h + int64_t(yd)));
     }
+    return a;
+}
 
-    // Sorted boundary positions toggle the fill; differences are the runs, and a zero
-    // difference (two toggles at one place) cancels by joining the runs around it.
-    a.push_back(uint32_t(uint64_t(h) * uint64_t(w)));
+// Sorted boundary positions toggle the fill; differences are the runs, and a zero
+// difference (two toggles at one place) cancels by joining the runs around it.
+std::vector<uint32_t> runsFromToggles(std::vector<uint32_t> a, uint32_t area) {
+    a.push_back(area);
     std::sort(a.begin(), a.end());
     uint32_t p = 0;
     for (uint32_t& t : a) {
@@ -162,7 +143,7 @@ Rle rleFromPolygon(const Polygon& poly, int h, int w) {
         t -= p;
         p = cur;
     }
-    std::vector<uint32_t>& b = r.counts;
+    std::vector<uint32_t> b;
     size_t j = 0;
     b.push_back(a[j++]);
     while (j < a.size()) {
@@ -173,6 +154,41 @@ Rle rleFromPolygon(const Polygon& poly, int h, int w) {
             if (j < a.size()) b.back() += a[j++];
         }
     }
+    return b;
+}
+
+Rle rleFromPolygon(const Polygon& poly, int h, int w) {
+    std::vector<Pt> pts;
+    pts.reserve(poly.size() / 2);
+    for (size_t j = 0; j + 1 < poly.size(); j += 2) {
+        if (!std::isfinite(poly[j]) || !std::isfinite(poly[j + 1]))
+            throw Error("polygon", "vertex " + std::to_string(j / 2) + " is not a finite number");
+        pts.push_back({poly[j], poly[j + 1]});
+    }
+    const double margin = marginFor(h, w);
+    const double lo = -margin, hiX = w + margin, hiY = h + margin;
+    const bool far = std::any_of(pts.begin(), pts.end(), [&](const Pt& p) {
+        return p.x < lo || p.y < lo || p.x > hiX || p.y > hiY;
+    });
+    if (far) pts = clipToBox(std::move(pts), lo, lo, hiX, hiY);
+
+    const size_t k = pts.size();
+    Rle r;
+    r.height = h;
+    r.width = w;
+    const uint32_t area = uint32_t(uint64_t(h) * uint64_t(w));
+    if (k == 0) {
+        r.counts = {area};
+        return r;
+    }
+    std::vector<int> x(k + 1), y(k + 1);
+    for (size_t j = 0; j < k; ++j) x[j] = int(kScale * pts[j].x + .5);
+    x[k] = x[0];
+    for (size_t j = 0; j < k; ++j) y[j] = int(kScale * pts[j].y + .5);
+    y[k] = y[0];
+    std::vector<int> u, v;
+    boundaryPoints(x, y, u, v);
+    r.counts = runsFromToggles(columnCrossings(u, v, h, w), area);
     return r;
 }
 
