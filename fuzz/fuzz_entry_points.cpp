@@ -16,6 +16,7 @@
 #include "core/polygon.h"
 #include "core/project.h"
 #include "core/rle.h"
+#include "core/safetensors_header.h"
 #include "core/segmentation.h"
 #include "core/segmentation_json.h"
 #include "inference/bpe_tokenizer.h"
@@ -388,6 +389,29 @@ Outcome fuzzJson(const uint8_t* data, size_t size) {
     });
 }
 
+// The whole input is a .safetensors file (length, header, data) held in memory.
+Outcome fuzzSafetensors(const uint8_t* data, size_t size) {
+    return guarded([&] {
+        const SafetensorsHeader h = parseSafetensorsHeader(size ? data : nullptr, size, "fuzz.safetensors");
+        FUZZ_CHECK(h.dataStart >= 8 && h.dataStart + h.dataBytes == size, "the data section is not the file's rest");
+        uint64_t covered = 0;
+        for (size_t i = 0; i < h.entries.size(); ++i) {
+            const TensorEntry& e = h.entries[i];
+            FUZZ_CHECK(i == 0 || h.entries[i - 1].name < e.name, "entries not sorted by name, or a name twice");
+            FUZZ_CHECK(e.begin <= e.end && e.end <= h.dataBytes, "an entry reaches outside the data section");
+            uint64_t bytes = safetensorsDtypeSize(e.dtype);
+            FUZZ_CHECK(bytes > 0, "an accepted entry has an unknown dtype");
+            for (const int64_t d : e.shape) {
+                FUZZ_CHECK(d >= 0, "an accepted shape has a negative dimension");
+                FUZZ_CHECK(!__builtin_mul_overflow(bytes, uint64_t(d), &bytes), "an accepted shape overflows");
+            }
+            FUZZ_CHECK(bytes == e.end - e.begin, "an entry's shape and byte range disagree");
+            covered += e.end - e.begin;
+        }
+        FUZZ_CHECK(covered == h.dataBytes, "the entries do not tile the data section");
+    });
+}
+
 // A tokenizer to feed prompts to: CLIP's real vocabulary when it is at hand (env
 // LABELDIFF_FUZZ_CLIP_BPE or ../shared/models/clip-bpe), else a tiny one built here.
 const BpeTokenizer& promptTokenizer() {
@@ -476,6 +500,7 @@ const std::vector<Target>& targets() {
         {"png", fuzzPng, "label PNG decode, pngToLabels, panopticIds, encode round trip"},
         {"base64", fuzzBase64, "base64 decode/encode"},
         {"json", fuzzJson, "parseJson/parseOrderedJson/checkJsonDepth, dump round trip"},
+        {"safetensors", fuzzSafetensors, "safetensors header: length, JSON, dtypes, shapes, offsets, tiling"},
         {"tokenizer", fuzzTokenizer, "CLIP BPE tokenizer: prompts, and vocab.json + merges.txt loading"},
     };
     return all;

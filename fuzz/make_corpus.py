@@ -120,6 +120,34 @@ def magick(args, suffix):
             os.remove(out)
 
 
+def safetensors_seed(path, max_tensors=48):
+    """A small valid .safetensors file with the names, dtypes and ranks of a real one: small
+    files as they are, large ones with every dimension cut to 1 (data rebuilt to match)."""
+    try:
+        with open(path, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            if os.path.getsize(path) <= MAX_SEED:
+                f.seek(0)
+                return f.read()
+            header = json.loads(f.read(n))
+    except Exception:
+        return None
+    sizes = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8}
+    out, data = {}, b""
+    if "__metadata__" in header:
+        out["__metadata__"] = header.pop("__metadata__")
+    for name, e in list(header.items())[:max_tensors]:
+        if not isinstance(e, dict) or e.get("dtype") not in sizes:
+            continue
+        raw = bytes(sizes[e["dtype"]])
+        out[name] = {"dtype": e["dtype"], "shape": [1] * len(e.get("shape", [])),
+                     "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(out, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -239,6 +267,16 @@ def main():
     for s in ['[]', '{}', '{"a":[1,2.5e3,-0,true,null,"\\u00e9\\ud83d\\ude00"]}', '[[[[[[]]]]]]', '"x"', '1e308']:
         c.add(s, "tiny")
     summary["json"] = c
+
+    c = Corpus(root, "safetensors")
+    models = [os.path.join(SRC, "tests/data/safetensors/mixed_dtypes.safetensors")]
+    models += files("resources/models/**/*.safetensors", os.path.join(os.path.dirname(SHARED), "models/**/*.safetensors"),
+                    max_size=1 << 40)
+    for f in models:
+        seed = safetensors_seed(f)
+        if seed:
+            c.add(seed, os.path.basename(os.path.dirname(f)) or "st")
+    summary["safetensors"] = c
 
     c = Corpus(root, "tokenizer")
     for s in ["a photo of a cat", "Two DOGS, playing in the   snow!", "caf\u00e9 na\u00efve \u00e4\u00f6\u00fc 123 's 've",

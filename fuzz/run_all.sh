@@ -31,7 +31,7 @@ fi
 [ ${#targets[@]} -gt 0 ] || { echo "no fuzz targets in $build/fuzz (build with -DLABELDIFF_FUZZ=ON)" >&2; exit 1; }
 
 # JSON-shaped inputs get the dictionary.
-json_targets=" coco labelme project panoptic narrative polygon json tokenizer "
+json_targets=" coco labelme project panoptic narrative polygon json tokenizer safetensors "
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

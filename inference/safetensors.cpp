@@ -1,7 +1,6 @@
 #include "inference/safetensors.h"
 
 #include "core/error.h"
-#include "core/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,10 +24,6 @@ namespace ld {
 
 namespace {
 
-// safetensors' own reader refuses headers above this size; a hostile length field must
-// not make us allocate gigabytes before the JSON parser sees a single byte.
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;
-
 constexpr bool hostIsLittleEndian() {
 #if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return false;
@@ -37,51 +32,16 @@ constexpr bool hostIsLittleEndian() {
 #endif
 }
 
-struct DtypeInfo {
-    const char* name;
-    size_t size;
-    bool readable;
-    torch::ScalarType type;
-};
-
-// Every dtype the safetensors format defines, so that a file using one we do not read
-// gets a precise refusal instead of "unknown dtype".
-const DtypeInfo kDtypes[] = {
-    {"F32", 4, true, torch::kFloat32},   {"F16", 2, true, torch::kFloat16},
-    {"BF16", 2, true, torch::kBFloat16}, {"I64", 8, true, torch::kInt64},
-    {"F64", 8, false, torch::kFloat64},  {"I32", 4, false, torch::kInt32},
-    {"I16", 2, false, torch::kInt16},    {"I8", 1, false, torch::kInt8},
-    {"U8", 1, false, torch::kUInt8},     {"U16", 2, false, torch::kUInt8},
-    {"U32", 4, false, torch::kUInt8},    {"U64", 8, false, torch::kUInt8},
-    {"BOOL", 1, false, torch::kBool},    {"F8_E4M3", 1, false, torch::kUInt8},
-    {"F8_E5M2", 1, false, torch::kUInt8}, {"F8_E8M0", 1, false, torch::kUInt8},
-    {"F6_E2M3", 1, false, torch::kUInt8}, {"F6_E3M2", 1, false, torch::kUInt8},
-    {"F4", 1, false, torch::kUInt8},     {"C64", 8, false, torch::kUInt8},
-};
-
-const DtypeInfo* findDtype(const std::string& name) {
-    for (const auto& d : kDtypes)
-        if (name == d.name) return &d;
-    return nullptr;
+// The torch type of each dtype LabelDiff reads; the header parser has refused any other.
+torch::ScalarType scalarTypeOf(const std::string& dtype) {
+    if (dtype == "F32") return torch::kFloat32;
+    if (dtype == "F16") return torch::kFloat16;
+    if (dtype == "BF16") return torch::kBFloat16;
+    if (dtype == "I64") return torch::kInt64;
+    throw Error(dtype, "is not a dtype LabelDiff reads");
 }
 
-std::string jsonQuoted(const std::string& name) {
-    // Names come from the file: dump() escapes control characters and bounds nothing
-    // else, so keep very long names from flooding the message.
-    std::string s = nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (s.size() > 200) s = s.substr(0, 197) + "...";
-    return s;
-}
-
-std::string tensorSubject(const std::string& name) { return "tensor " + jsonQuoted(name); }
-
-std::string shapeString(const std::vector<int64_t>& shape) {
-    std::ostringstream os;
-    os << "[";
-    for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
-    os << "]";
-    return os.str();
-}
+std::string tensorSubject(const std::string& name) { return "tensor " + quotedName(name); }
 
 std::string describeJson(const nlohmann::json& v) {
     std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -111,34 +71,6 @@ std::string directoryOf(const std::string& path) {
 
 }  // namespace
 
-nlohmann::json parseJsonRejectingDuplicates(const std::string& text, const std::string& subject) {
-    // nlohmann keeps the last of two equal keys; a checkpoint with two tensors of the same
-    // name is ambiguous, so every object's keys are tracked while parsing.
-    checkJsonDepth(text, subject);
-    std::vector<std::set<std::string>> open;
-    std::string duplicate;
-    auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::object_start) {
-            open.emplace_back();
-        } else if (event == E::object_end) {
-            if (!open.empty()) open.pop_back();
-        } else if (event == E::key && !open.empty() && parsed.is_string()) {
-            const auto& key = parsed.get_ref<const std::string&>();
-            if (!open.back().insert(key).second && duplicate.empty()) duplicate = key;
-        }
-        return true;
-    };
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text, callback);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(subject, std::string("malformed JSON: ") + e.what());
-    }
-    if (!duplicate.empty()) throw Error(subject, "the JSON names " + jsonQuoted(duplicate) + " twice");
-    return j;
-}
-
 struct SafetensorsFile::Mapping {
     int fd = -1;
     void* addr = MAP_FAILED;
@@ -151,12 +83,6 @@ struct SafetensorsFile::Mapping {
 };
 
 namespace {
-
-uint64_t readLittleEndian64(const unsigned char* p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-    return v;
-}
 
 void requirePickleFree(const std::string& path) {
     const std::string ext = lowerExtension(path);
@@ -173,71 +99,6 @@ void requirePickleFree(const std::string& path) {
     }
 }
 
-uint64_t jsonOffset(const nlohmann::json& v, const std::string& path, const std::string& name) {
-    if (!v.is_number_unsigned()) {
-        if (v.is_number_integer())
-            throw Error(path, tensorSubject(name) + " has a negative data offset " + describeJson(v));
-        throw Error(path, tensorSubject(name) + " has a data offset that is not a non-negative integer: " +
-                              describeJson(v));
-    }
-    return v.get<uint64_t>();
-}
-
-TensorEntry parseEntry(const std::string& name, const nlohmann::json& e, const std::string& path) {
-    const std::string subject = tensorSubject(name);
-    if (!e.is_object()) throw Error(path, subject + " is not a JSON object: " + describeJson(e));
-    TensorEntry entry;
-    entry.name = name;
-
-    const auto dt = e.find("dtype");
-    if (dt == e.end()) throw Error(path, subject + " has no \"dtype\"");
-    if (!dt->is_string()) throw Error(path, subject + " has a \"dtype\" that is not a string: " + describeJson(*dt));
-    entry.dtype = dt->get<std::string>();
-    const DtypeInfo* info = findDtype(entry.dtype);
-    if (!info) throw Error(path, subject + " has unknown dtype " + jsonQuoted(entry.dtype));
-    if (!info->readable)
-        throw Error(path, "tensor " + name + " has dtype " + entry.dtype +
-                              ", which LabelDiff does not read (it reads F32, F16, BF16 and I64)");
-
-    const auto sh = e.find("shape");
-    if (sh == e.end()) throw Error(path, subject + " has no \"shape\"");
-    if (!sh->is_array()) throw Error(path, subject + " has a \"shape\" that is not an array: " + describeJson(*sh));
-    // Overflow-safe: the product of hostile dimensions must not wrap round to a small
-    // number that happens to equal the byte range.
-    uint64_t bytes = info->size;
-    bool overflow = false;
-    for (const auto& d : *sh) {
-        if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0)
-            throw Error(path, subject + " has a negative dimension in shape " + describeJson(*sh));
-        if (!d.is_number_unsigned())
-            throw Error(path, subject + " has a dimension that is not an integer in shape " + describeJson(*sh));
-        const uint64_t dim = d.get<uint64_t>();
-        if (dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            throw Error(path, subject + " has a dimension too large for a tensor in shape " + describeJson(*sh));
-        entry.shape.push_back(static_cast<int64_t>(dim));
-        uint64_t product = 0;
-        if (__builtin_mul_overflow(bytes, dim, &product)) overflow = true;
-        bytes = product;
-    }
-    if (overflow)
-        throw Error(path, subject + " has shape " + describeJson(*sh) + ", whose byte size overflows 64 bits");
-
-    const auto off = e.find("data_offsets");
-    if (off == e.end()) throw Error(path, subject + " has no \"data_offsets\"");
-    if (!off->is_array() || off->size() != 2)
-        throw Error(path, subject + " has \"data_offsets\" that are not a [begin, end] pair: " + describeJson(*off));
-    entry.begin = jsonOffset((*off)[0], path, name);
-    entry.end = jsonOffset((*off)[1], path, name);
-    if (entry.begin > entry.end)
-        throw Error(path, subject + " has data_offsets [" + std::to_string(entry.begin) + ", " +
-                              std::to_string(entry.end) + "] that end before they begin");
-    if (entry.end - entry.begin != bytes)
-        throw Error(path, subject + " has shape " + shapeString(entry.shape) + " of " + entry.dtype + " = " +
-                              std::to_string(bytes) + " bytes, but its data_offsets span " +
-                              std::to_string(entry.end - entry.begin) + " bytes");
-    return entry;
-}
-
 }  // namespace
 
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(std::make_shared<Mapping>()) {
@@ -248,106 +109,44 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(st
     if (::fstat(map_->fd, &st) != 0) throw Error(path, std::string("cannot stat: ") + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throw Error(path, "is not a regular file");
     const uint64_t fileSize = static_cast<uint64_t>(st.st_size);
-    if (fileSize < 8)
-        throw Error(path, "is " + std::to_string(fileSize) +
-                              " bytes long, shorter than the 8-byte header length of a safetensors file");
     if (fileSize > static_cast<uint64_t>(std::numeric_limits<size_t>::max()))
         throw Error(path, "is too large to map into memory");
     map_->size = static_cast<size_t>(fileSize);
     // Writable but private: an in-place write to a view copies its page instead of faulting,
-    // and never reaches the file.
-    map_->addr = ::mmap(nullptr, map_->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, map_->fd, 0);
-    if (map_->addr == MAP_FAILED) throw Error(path, std::string("cannot map into memory: ") + std::strerror(errno));
-
-    const uint64_t headerBytes = readLittleEndian64(map_->bytes());
-    if (headerBytes > kMaxHeaderBytes)
-        throw Error(path, "declares a " + std::to_string(headerBytes) +
-                              "-byte header, more than the 100 MB a safetensors header may have");
-    if (headerBytes > fileSize - 8)
-        throw Error(path, "declares a " + std::to_string(headerBytes) + "-byte header, but only " +
-                              std::to_string(fileSize - 8) + " bytes follow the length field (truncated?)");
-    const uint64_t dataBytes = fileSize - 8 - headerBytes;
-
-    const std::string headerText(reinterpret_cast<const char*>(map_->bytes() + 8), static_cast<size_t>(headerBytes));
-    nlohmann::json header;
-    try {
-        header = parseJsonRejectingDuplicates(headerText, path);
-    } catch (const Error& e) {
-        throw Error(path, "bad header: " + e.reason());
+    // and never reaches the file. An empty file cannot be mapped; the parser refuses it.
+    if (map_->size > 0) {
+        map_->addr = ::mmap(nullptr, map_->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, map_->fd, 0);
+        if (map_->addr == MAP_FAILED)
+            throw Error(path, std::string("cannot map into memory: ") + std::strerror(errno));
     }
-    if (!header.is_object()) throw Error(path, "bad header: the JSON is not an object but " + describeJson(header));
-
-    for (const auto& [key, value] : header.items()) {
-        if (key == "__metadata__") {
-            if (!value.is_object()) throw Error(path, "\"__metadata__\" is not a JSON object");
-            for (const auto& [mk, mv] : value.items()) {
-                if (!mv.is_string())
-                    throw Error(path, "\"__metadata__\" value of " + jsonQuoted(mk) + " is not a string: " +
-                                          describeJson(mv));
-                metadata_[mk] = mv.get<std::string>();
-            }
-            continue;
-        }
-        entries_.push_back(parseEntry(key, value, path));
-    }
-
-    // The data section must be tiled exactly: an overlap lets two tensors alias the same
-    // bytes, a hole or trailing bytes mean the header and the data disagree.
-    std::vector<const TensorEntry*> byOffset;
-    for (const auto& e : entries_) byOffset.push_back(&e);
-    std::stable_sort(byOffset.begin(), byOffset.end(), [](const TensorEntry* a, const TensorEntry* b) {
-        return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-    });
-    uint64_t cursor = 0;
-    const TensorEntry* previous = nullptr;
-    for (const TensorEntry* e : byOffset) {
-        if (e->end > dataBytes)
-            throw Error(path, tensorSubject(e->name) + " has data_offsets [" + std::to_string(e->begin) + ", " +
-                                  std::to_string(e->end) + "] beyond the " + std::to_string(dataBytes) +
-                                  "-byte data section (truncated file?)");
-        if (e->begin < cursor)
-            throw Error(path, tensorSubject(e->name) + " overlaps " + tensorSubject(previous->name) +
-                                  " (bytes " + std::to_string(e->begin) + " to " + std::to_string(cursor) + ")");
-        if (e->begin > cursor)
-            throw Error(path, "hole of " + std::to_string(e->begin - cursor) + " unused bytes before " +
-                                  tensorSubject(e->name) + " at data offset " + std::to_string(cursor));
-        cursor = e->end;
-        previous = e;
-    }
-    if (cursor != dataBytes)
-        throw Error(path, "the tensors cover " + std::to_string(cursor) + " bytes of the " +
-                              std::to_string(dataBytes) + "-byte data section; the rest is unaccounted for");
-
-    std::sort(entries_.begin(), entries_.end(),
-              [](const TensorEntry& a, const TensorEntry& b) { return a.name < b.name; });
+    header_ = parseSafetensorsHeader(map_->size > 0 ? map_->bytes() : nullptr, fileSize, path);
 }
 
 SafetensorsFile::~SafetensorsFile() = default;
 
 bool SafetensorsFile::contains(const std::string& name) const {
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+    auto it = std::lower_bound(header_.entries.begin(), header_.entries.end(), name,
                                [](const TensorEntry& e, const std::string& n) { return e.name < n; });
-    return it != entries_.end() && it->name == name;
+    return it != header_.entries.end() && it->name == name;
 }
 
 const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+    auto it = std::lower_bound(header_.entries.begin(), header_.entries.end(), name,
                                [](const TensorEntry& e, const std::string& n) { return e.name < n; });
-    if (it == entries_.end() || it->name != name) throw Error(path_, "has no " + tensorSubject(name));
+    if (it == header_.entries.end() || it->name != name) throw Error(path_, "has no " + tensorSubject(name));
     return *it;
 }
 
 torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
     const TensorEntry& e = entry(name);
-    const DtypeInfo* info = findDtype(e.dtype);
-    torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(info->type));
+    const size_t elementSize = safetensorsDtypeSize(e.dtype);
+    torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(scalarTypeOf(e.dtype)));
     const size_t n = static_cast<size_t>(e.end - e.begin);
-    const uint64_t headerBytes = readLittleEndian64(map_->bytes());
-    const unsigned char* src = map_->bytes() + 8 + headerBytes + e.begin;
+    const unsigned char* src = map_->bytes() + header_.dataStart + e.begin;
     auto* dst = static_cast<unsigned char*>(t.data_ptr());
     if (n > 0) std::memcpy(dst, src, n);
-    if (!hostIsLittleEndian() && info->size > 1)
-        for (size_t i = 0; i + info->size <= n; i += info->size) std::reverse(dst + i, dst + i + info->size);
+    if (!hostIsLittleEndian() && elementSize > 1)
+        for (size_t i = 0; i + elementSize <= n; i += elementSize) std::reverse(dst + i, dst + i + elementSize);
     return t;
 }
 
@@ -365,15 +164,14 @@ void deleteMappedView(void* context) { delete static_cast<MappedView*>(context);
 
 torch::Tensor SafetensorsFile::view(const std::string& name) const {
     const TensorEntry& e = entry(name);
-    const DtypeInfo* info = findDtype(e.dtype);
-    const uint64_t headerBytes = readLittleEndian64(map_->bytes());
-    unsigned char* src = static_cast<unsigned char*>(map_->addr) + 8 + headerBytes + e.begin;
+    unsigned char* src = static_cast<unsigned char*>(map_->addr) + header_.dataStart + e.begin;
     const size_t n = static_cast<size_t>(e.end - e.begin);
-    if (!hostIsLittleEndian() || n == 0 || reinterpret_cast<uintptr_t>(src) % info->size != 0) return tensor(name);
+    if (!hostIsLittleEndian() || n == 0 || reinterpret_cast<uintptr_t>(src) % safetensorsDtypeSize(e.dtype) != 0)
+        return tensor(name);
     auto* context = new MappedView{map_};
     c10::DataPtr data(src, context, &deleteMappedView, c10::Device(c10::kCPU));
     c10::Storage storage(c10::Storage::use_byte_size_t(), n, std::move(data), nullptr, false);
-    return torch::empty({0}, torch::TensorOptions().dtype(info->type)).set_(storage, 0, e.shape);
+    return torch::empty({0}, torch::TensorOptions().dtype(scalarTypeOf(e.dtype))).set_(storage, 0, e.shape);
 }
 
 void releaseMappedPages(const torch::Tensor& view) {
@@ -394,7 +192,7 @@ namespace {
 void requirePlainShardName(const std::string& shard, const std::string& indexPath) {
     if (shard.empty() || shard[0] == '/' || shard == "." || shard == ".." ||
         shard.find("../") != std::string::npos || endsWith(shard, "/..") || shard.find('\0') != std::string::npos)
-        throw Error(indexPath, "shard file name " + jsonQuoted(shard) + " leaves the checkpoint folder");
+        throw Error(indexPath, "shard file name " + quotedName(shard) + " leaves the checkpoint folder");
 }
 
 TensorMap loadSharded(const std::string& indexPath, bool mapped) {
@@ -423,7 +221,7 @@ TensorMap loadSharded(const std::string& indexPath, bool mapped) {
     for (const auto& [file, names] : byShard) {
         const std::string shardPath = dir + "/" + file;
         if (::access(shardPath.c_str(), R_OK) != 0)
-            throw Error(indexPath, "shard " + jsonQuoted(file) + " (holding " + tensorSubject(names.front()) +
+            throw Error(indexPath, "shard " + quotedName(file) + " (holding " + tensorSubject(names.front()) +
                                        ") is missing: " + std::strerror(errno));
         SafetensorsFile sf(shardPath);
         std::set<std::string> listed(names.begin(), names.end());
@@ -547,7 +345,7 @@ void saveSafetensors(const std::string& path, const TensorMap& tensors,
     uint64_t offset = 0;
     for (const auto& [name, tensor] : tensors) {  // std::map: sorted by name
         if (name.empty() || name == "__metadata__")
-            throw Error(path, "cannot store a tensor named " + jsonQuoted(name));
+            throw Error(path, "cannot store a tensor named " + quotedName(name));
         if (!tensor.defined()) throw Error(path, tensorSubject(name) + " is undefined");
         const char* dt = dtypeName(tensor.scalar_type());
         if (!dt)
@@ -571,7 +369,7 @@ void saveSafetensors(const std::string& path, const TensorMap& tensors,
     }
     // Padding keeps the data section 8-byte aligned in the file (and so in the mapping).
     text.append((8 - text.size() % 8) % 8, ' ');
-    if (text.size() > kMaxHeaderBytes) throw Error(path, "the header would exceed 100 MB");
+    if (text.size() > kMaxSafetensorsHeaderBytes) throw Error(path, "the header would exceed 100 MB");
 
     AtomicStream out(path);
     unsigned char length[8];

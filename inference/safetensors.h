@@ -1,10 +1,10 @@
 #pragma once
 // safetensors: the only weight format LabelDiff reads or writes (no pickle, ever).
 // The reader memory-maps the file and validates everything a hostile file can lie about
-// before touching a byte of tensor data.
-#include <torch/types.h>
+// before touching a byte of tensor data (core/safetensors_header.h, torch-free and fuzzed).
+#include "core/safetensors_header.h"
 
-#include <nlohmann/json_fwd.hpp>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <map>
@@ -16,13 +16,6 @@ namespace ld {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
 
-struct TensorEntry {
-    std::string name;
-    std::string dtype;             // "F32", "F16", "BF16", "I64"
-    std::vector<int64_t> shape;
-    uint64_t begin = 0, end = 0;   // byte offsets relative to the data section
-};
-
 class SafetensorsFile {
 public:
     // Opens, maps and validates; throws ld::Error naming the file (and tensor) on any problem.
@@ -32,8 +25,8 @@ public:
     SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
     const std::string& path() const { return path_; }
-    const std::vector<TensorEntry>& entries() const { return entries_; }
-    const std::map<std::string, std::string>& metadata() const { return metadata_; }
+    const std::vector<TensorEntry>& entries() const { return header_.entries; }
+    const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
     bool contains(const std::string& name) const;
     const TensorEntry& entry(const std::string& name) const;  // ld::Error when absent
     // A CPU tensor owning a copy of the bytes, in the file's dtype.
@@ -47,8 +40,7 @@ private:
     struct Mapping;
     std::string path_;
     std::shared_ptr<Mapping> map_;
-    std::vector<TensorEntry> entries_;
-    std::map<std::string, std::string> metadata_;
+    SafetensorsHeader header_;
 };
 
 // Loads every tensor of a .safetensors file, or of a sharded checkpoint given its
@@ -70,10 +62,5 @@ void releaseMappedPages(const torch::Tensor& view);
 // Supported dtypes: float32, float16, bfloat16, int64.
 void saveSafetensors(const std::string& path, const TensorMap& tensors,
                      const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
-
-// Parses JSON like nlohmann::json::parse but refuses an object that names a key twice
-// (nlohmann silently keeps the last one, which would let a hostile checkpoint shadow a
-// tensor). Throws ld::Error(subject, ...) on malformed JSON or a duplicate key.
-nlohmann::json parseJsonRejectingDuplicates(const std::string& text, const std::string& subject);
 
 }  // namespace ld
