@@ -8,6 +8,8 @@
 // Work already there is kept: a category that has an annotation on the image gets no
 // other. Its phrase still competes for the pixels, so that what the other categories get
 // does not depend on what was labelled before.
+// Each proposal carries its uncertainty (core/uncertainty_score.h) in the provenance, from
+// the ensemble members, so that a review queue made by the CLI or the GUI is the same.
 #include "core/dataset.h"
 #include "inference/sampler.h"
 

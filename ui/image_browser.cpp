@@ -1,6 +1,7 @@
 #include "ui/image_browser.h"
 
 #include "core/image.h"
+#include "core/review_queue.h"
 #include "ui/label_document.h"
 
 #include <QApplication>
@@ -8,6 +9,7 @@
 #include <QListWidget>
 #include <QPainter>
 #include <QPointer>
+#include <QSettings>
 #include <QStyle>
 #include <QThreadPool>
 #include <QVBoxLayout>
@@ -16,6 +18,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
+#include <map>
+#include <set>
 
 namespace ld {
 
@@ -59,10 +63,12 @@ QString statusName(ImageStatus s) {
 }
 
 std::atomic<int> gThumbGeneration{0};
+constexpr int kReviewQueueFilter = -1;
 }  // namespace
 
 ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
-    : QWidget(parent), doc_(doc), list_(new QListWidget), filter_(new QComboBox), pool_(new QThreadPool(this)) {
+    : QWidget(parent), doc_(doc), list_(new QListWidget), filter_(new QComboBox), sort_(new QComboBox),
+      pool_(new QThreadPool(this)) {
     pool_->setMaxThreadCount(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -70,8 +76,14 @@ ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
     filter_->addItem(tr("Unlabelled"), int(ImageStatus::Unlabelled));
     filter_->addItem(tr("Labelled"), int(ImageStatus::Labelled));
     filter_->addItem(tr("Reviewed"), int(ImageStatus::Reviewed));
-    filter_->setToolTip(tr("Show only images with this status"));
+    filter_->addItem(tr("To review (model proposals)"), kReviewQueueFilter);
+    filter_->setToolTip(tr("Show only images with this status, or those with model proposals not yet reviewed"));
     layout->addWidget(filter_);
+    sort_->addItem(tr("Project order"));
+    sort_->addItem(tr("Most uncertain first"));
+    sort_->setToolTip(tr("Most uncertain first: the images whose proposals the model's ensemble disputed most "
+                         "(N opens the next one, Space accepts and moves on)"));
+    layout->addWidget(sort_);
     list_->setIconSize(QSize(kThumb, kThumb));
     list_->setUniformItemSizes(true);
     list_->setMinimumWidth(240);
@@ -81,10 +93,18 @@ ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
 
     connect(filter_, &QComboBox::currentIndexChanged, this, [this](int i) {
         const QVariant v = filter_->itemData(i);
-        status_ = v.isValid() ? std::optional<ImageStatus>(ImageStatus(v.toInt())) : std::nullopt;
+        reviewQueue_ = v.isValid() && v.toInt() == kReviewQueueFilter;
+        status_ = v.isValid() && !reviewQueue_ ? std::optional<ImageStatus>(ImageStatus(v.toInt())) : std::nullopt;
         applyFilter();
     });
-    connect(list_, &QListWidget::currentRowChanged, this, [this](int row) { emit currentChanged(row); });
+    connect(sort_, &QComboBox::currentIndexChanged, this, [this](int i) {
+        byUncertainty_ = i == 1;
+        QSettings().setValue(QStringLiteral("browser/sortByUncertainty"), byUncertainty_);
+        resort();
+    });
+    // A person in the middle of reviewing keeps the order across sessions.
+    sort_->setCurrentIndex(QSettings().value(QStringLiteral("browser/sortByUncertainty"), false).toBool() ? 1 : 0);
+    connect(list_, &QListWidget::currentRowChanged, this, [this](int row) { emit currentChanged(imageIndexOfRow(row)); });
     connect(doc_, &LabelDocument::documentReset, this, &ImageBrowser::rebuild);
     connect(doc_, &LabelDocument::annotationsChanged, this, &ImageBrowser::refreshImage);
 }
@@ -98,7 +118,10 @@ ImageBrowser::~ImageBrowser() {
 QString ImageBrowser::itemText(const ProjectImage& img) const {
     int n = 0;
     for (const auto& a : doc_->project().annotations) n += a.imageId == img.id;
-    return tr("%1\n%2 · %n annotation(s)", nullptr, n).arg(QString::fromStdString(img.fileName), statusName(img.status));
+    QString text = tr("%1\n%2 · %n annotation(s)", nullptr, n).arg(QString::fromStdString(img.fileName), statusName(img.status));
+    if (const auto u = reviewPriority(doc_->project(), img.id))
+        text += tr(" · %1 % disputed").arg(100.0 * *u, 0, 'f', 1);
+    return text;
 }
 
 void ImageBrowser::rebuild() {
@@ -111,8 +134,70 @@ void ImageBrowser::rebuild() {
         list_->addItem(item);
     }
     list_->blockSignals(false);
-    applyFilter();
+    resort();
     requestThumbnails();
+}
+
+void ImageBrowser::resort() {
+    const auto& images = doc_->project().images;
+    std::vector<int64_t> order;
+    if (byUncertainty_) {
+        order = reviewQueue(doc_->project());
+        std::set<int64_t> queued(order.begin(), order.end());
+        for (const auto& img : images)
+            if (!queued.count(img.id)) order.push_back(img.id);
+    } else {
+        for (const auto& img : images) order.push_back(img.id);
+    }
+    const int current = currentIndex();
+    list_->blockSignals(true);
+    std::map<int64_t, QListWidgetItem*> items;
+    while (list_->count() > 0) {
+        QListWidgetItem* item = list_->takeItem(0);
+        items[item->data(Qt::UserRole).toLongLong()] = item;
+    }
+    for (int64_t id : order) {
+        auto it = items.find(id);
+        if (it == items.end()) continue;
+        list_->addItem(it->second);
+        items.erase(it);
+    }
+    for (auto& [id, item] : items) delete item;  // images no longer in the project
+    for (int i = 0; i < list_->count(); ++i) {
+        const int64_t id = list_->item(i)->data(Qt::UserRole).toLongLong();
+        if (const ProjectImage* img = doc_->image(id)) list_->item(i)->setText(itemText(*img));
+    }
+    if (current >= 0 && current < int(images.size())) list_->setCurrentRow(rowOf(images[size_t(current)].id));
+    list_->blockSignals(false);
+    applyFilter();
+}
+
+int ImageBrowser::rowOf(int64_t imageId) const {
+    for (int i = 0; i < list_->count(); ++i)
+        if (list_->item(i)->data(Qt::UserRole).toLongLong() == imageId) return i;
+    return -1;
+}
+
+int ImageBrowser::imageIndexOfRow(int row) const {
+    if (row < 0 || row >= list_->count()) return -1;
+    return doc_->imageIndex(list_->item(row)->data(Qt::UserRole).toLongLong());
+}
+
+bool ImageBrowser::filteredOut(const ProjectImage& img) const {
+    if (reviewQueue_) {
+        for (const auto& a : doc_->project().annotations)
+            if (a.imageId == img.id && a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed)
+                return false;
+        return true;
+    }
+    return status_ && img.status != *status_;
+}
+
+std::vector<int64_t> ImageBrowser::visibleOrder() const {
+    std::vector<int64_t> out;
+    for (int i = 0; i < list_->count(); ++i)
+        if (!list_->item(i)->isHidden()) out.push_back(list_->item(i)->data(Qt::UserRole).toLongLong());
+    return out;
 }
 
 void ImageBrowser::requestThumbnails() {
@@ -157,18 +242,19 @@ void ImageBrowser::requestThumbnails() {
 
 void ImageBrowser::refreshImage(int64_t imageId) {
     const ProjectImage* img = doc_->image(imageId);
-    const int row = doc_->imageIndex(imageId);
-    if (!img || row < 0 || row >= list_->count()) return;
+    const int row = rowOf(imageId);
+    if (!img || row < 0) return;
     QListWidgetItem* item = list_->item(row);
     item->setIcon(badged(thumbs_.value(imageId), img->status));
     item->setText(itemText(*img));
-    if (status_) item->setHidden(img->status != *status_ && row != list_->currentRow());
+    item->setHidden(filteredOut(*img) && row != list_->currentRow());
 }
 
 void ImageBrowser::applyFilter() {
-    const auto& images = doc_->project().images;
-    for (int i = 0; i < list_->count() && i < int(images.size()); ++i)
-        list_->item(i)->setHidden(status_ && images[size_t(i)].status != *status_);
+    for (int i = 0; i < list_->count(); ++i) {
+        const ProjectImage* img = doc_->image(list_->item(i)->data(Qt::UserRole).toLongLong());
+        list_->item(i)->setHidden(img && filteredOut(*img));
+    }
 }
 
 int ImageBrowser::visibleCount() const {
@@ -177,10 +263,14 @@ int ImageBrowser::visibleCount() const {
     return n;
 }
 
-int ImageBrowser::currentIndex() const { return list_->currentRow(); }
+int ImageBrowser::currentIndex() const { return imageIndexOfRow(list_->currentRow()); }
 
 void ImageBrowser::setCurrentIndex(int imageIndex) {
-    if (imageIndex >= 0 && imageIndex < list_->count()) list_->setCurrentRow(imageIndex);
+    const auto& images = doc_->project().images;
+    if (imageIndex < 0 || imageIndex >= int(images.size())) return;
+    const int row = rowOf(images[size_t(imageIndex)].id);
+    if (row < 0) return;
+    list_->setCurrentRow(row);
 }
 
 void ImageBrowser::step(int delta) {
@@ -195,5 +285,9 @@ void ImageBrowser::step(int delta) {
 void ImageBrowser::setFilter(std::optional<ImageStatus> status) {
     filter_->setCurrentIndex(status ? filter_->findData(int(*status)) : 0);
 }
+
+void ImageBrowser::setReviewQueueFilter() { filter_->setCurrentIndex(filter_->findData(kReviewQueueFilter)); }
+
+void ImageBrowser::setSortByUncertainty(bool on) { sort_->setCurrentIndex(on ? 1 : 0); }
 
 }  // namespace ld

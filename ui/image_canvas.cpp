@@ -1,5 +1,6 @@
 #include "ui/image_canvas.h"
 
+#include "core/uncertainty_score.h"
 #include "ui/mask_image.h"
 
 #include <QGraphicsEllipseItem>
@@ -11,6 +12,10 @@
 #include <QScrollBar>
 #include <QWheelEvent>
 #include <QtMath>
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
 
 namespace ld {
 
@@ -124,9 +129,35 @@ void ImageCanvas::updateAnnotationItem(size_t i) {
     if (emphasised) alpha = std::min(255, alpha + 60);
     QColor color = a.color;
     if (a.id == selected_) color = color.lighter(130);
-    annotationItems_[i]->setPixmap(QPixmap::fromImage(maskImage(a.mask, color, alpha, outline_ || emphasised)));
+    QImage drawn = maskImage(a.mask, color, alpha, outline_ || emphasised);
+    if (highlighted(a)) {
+        // A ring just outside the mask: where the members disagree is mostly its boundary.
+        const int band = std::max(2, uncertaintyBand(a.mask.width(), a.mask.height()));
+        cv::Mat grown;
+        cv::dilate(a.mask.mat(), grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * band + 1, 2 * band + 1)));
+        QPainter p(&drawn);
+        p.drawImage(0, 0, maskImage(BinaryMask::fromMat(grown - a.mask.mat()), QColor(255, 0, 255), 170, false));
+    }
+    annotationItems_[i]->setPixmap(QPixmap::fromImage(drawn));
     annotationItems_[i]->setVisible(annotationsVisible_);
     annotationItems_[i]->setToolTip(a.label);
+}
+
+bool ImageCanvas::highlighted(const CanvasAnnotation& a) const {
+    return highlightUncertain_ && a.unreviewed && a.disagreement >= kUncertainHighlight && !a.mask.empty();
+}
+
+std::vector<int64_t> ImageCanvas::highlightedAnnotations() const {
+    std::vector<int64_t> out;
+    for (const auto& a : annotations_)
+        if (highlighted(a)) out.push_back(a.id);
+    return out;
+}
+
+void ImageCanvas::setHighlightUncertain(bool on) {
+    if (highlightUncertain_ == on) return;
+    highlightUncertain_ = on;
+    for (size_t i = 0; i < annotations_.size(); ++i) updateAnnotationItem(i);
 }
 
 void ImageCanvas::setSelected(int64_t id) {

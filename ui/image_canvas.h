@@ -26,6 +26,7 @@ struct CanvasAnnotation {
     QColor color;
     QString label;
     bool unreviewed = false;  // made by the model and not yet looked at: drawn fainter
+    double disagreement = -1;  // the proposal's UncertaintyScore::disagreement (< 0: none)
 };
 
 class ImageCanvas : public QGraphicsView {
@@ -63,6 +64,12 @@ public:
     void setAnnotationsVisible(bool on);
     void setSoftMaskVisible(bool on);
     void setUncertaintyVisible(bool on);
+    // Rings the unreviewed proposals whose ensemble members dispute a large share of their
+    // pixels (kUncertainHighlight), so a review starts where the model was unsure.
+    void setHighlightUncertain(bool on);
+    bool highlightsUncertain() const { return highlightUncertain_; }
+    std::vector<int64_t> highlightedAnnotations() const;
+    static constexpr double kUncertainHighlight = 0.1;
     bool isSoftMaskVisible() const { return softVisible_; }
 
     Tool tool() const { return tool_; }
@@ -121,6 +128,8 @@ private:
     double opacity_ = 0.45;
     bool outline_ = true, fill_ = true, annotationsVisible_ = true;
     bool softVisible_ = false, uncertaintyVisible_ = false;
+    bool highlightUncertain_ = true;
+    bool highlighted(const CanvasAnnotation& a) const;
 
     Tool tool_ = Tool::Select;
     double brushRadius_ = 8;

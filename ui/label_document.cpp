@@ -92,6 +92,12 @@ void LabelDocument::setImageAnnotations(int64_t imageId, const std::vector<Proje
     emit annotationsChanged(imageId);
 }
 
+void LabelDocument::setImageRejected(int64_t imageId, const std::vector<RejectedProposal>& rejected) {
+    for (auto& img : project_.images)
+        if (img.id == imageId) img.rejected = rejected;
+    emit annotationsChanged(imageId);
+}
+
 void LabelDocument::setCategories(const std::vector<ProjectCategory>& categories) {
     project_.categories = categories;
     emit categoriesChanged();

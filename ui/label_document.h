@@ -49,6 +49,8 @@ public:
     // none are left, Labelled when some appear) unless the command passes one.
     void setImageAnnotations(int64_t imageId, const std::vector<ProjectAnnotation>& annotations, ImageStatus status);
     void setCategories(const std::vector<ProjectCategory>& categories);
+    // The proposals a person rejected on an image (issue 18's review records).
+    void setImageRejected(int64_t imageId, const std::vector<RejectedProposal>& rejected);
     void addPhraseToHistory(const std::string& phrase);
     void setThreshold(double tau);
 

@@ -18,6 +18,7 @@
 #include "ui/mask_image.h"
 #include "ui/progress_indicator.h"
 #include "ui/prompt_panel.h"
+#include "ui/review_controller.h"
 #include "ui/sampler_panel.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/task_progress.h"
@@ -99,6 +100,7 @@ MainWindow::~MainWindow() {
 void MainWindow::buildUi() {
     canvas_ = new ImageCanvas;
     browser_ = new ImageBrowser(doc_);
+    review_ = new ReviewController(doc_, this);
     strip_ = new TrajectoryStrip;
     prompt_ = new PromptPanel(doc_);
     sampler_ = new SamplerPanel;
@@ -205,6 +207,10 @@ void MainWindow::buildMenus() {
     });
     add(edit, "delete", tr("&Delete Annotation"), QKeySequence::Delete, [this] { editor_->remove(); });
     add(edit, "markReviewed", tr("Mark Image &Reviewed"), QKeySequence(Qt::Key_R), [this] { editor_->markReviewed(); });
+    // The review queue (issue 18): one keystroke per image, most uncertain first.
+    add(edit, "nextUncertain", tr("&Next Uncertain Image"), QKeySequence(Qt::Key_N), [this] { review_->goToNextUncertain(); });
+    add(edit, "acceptAndNext", tr("Accept Image and Next &Uncertain"), QKeySequence(Qt::Key_Space),
+        [this] { review_->acceptAndNext(); });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     add(view, "zoomFit", tr("Zoom to &Fit"), QKeySequence(Qt::Key_F), [this] { canvas_->zoomToFit(); });
@@ -226,6 +232,8 @@ void MainWindow::buildMenus() {
     toggle("showOutline", tr("&Outlines"), QKeySequence(Qt::Key_O), true, [this](bool on) { canvas_->setOutline(on); });
     toggle("showSoft", tr("&Soft Mask Layer"), QKeySequence(Qt::Key_M), false, [this](bool on) { canvas_->setSoftMaskVisible(on); });
     toggle("showUncertainty", tr("&Uncertainty Layer"), QKeySequence(Qt::Key_U), false, [this](bool on) { canvas_->setUncertaintyVisible(on); });
+    toggle("highlightUncertain", tr("&Highlight Uncertain Proposals"), QKeySequence(tr("Shift+U")), true,
+           [this](bool on) { canvas_->setHighlightUncertain(on); });
     add(view, "moreOpaque", tr("More Opaque"), QKeySequence(tr("Shift+Up")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() + 0.1); });
     add(view, "lessOpaque", tr("Less Opaque"), QKeySequence(tr("Shift+Down")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() - 0.1); });
     view->addSeparator();
@@ -342,6 +350,9 @@ void MainWindow::buildMenus() {
 
 void MainWindow::connectEngine() {
     connect(browser_, &ImageBrowser::currentChanged, this, &MainWindow::showImage);
+    connect(review_, &ReviewController::showImage, this, [this](int64_t id) { browser_->setCurrentIndex(doc_->imageIndex(id)); });
+    connect(review_, &ReviewController::queueEmpty, this,
+            [this] { statusBar()->showMessage(tr("No proposals left to review."), 5000); });
     connect(&openWatcher_, &QFutureWatcher<std::shared_ptr<Opened>>::finished, this, &MainWindow::onOpened);
     connect(&renderWatcher_, &QFutureWatcher<std::shared_ptr<Rendered>>::finished, this, &MainWindow::onRendered);
     connect(&exportWatcher_, &QFutureWatcher<QString>::finished, this, [this] {
@@ -572,6 +583,7 @@ void MainWindow::onRendered() {
     const ProjectImage& img = doc_->project().images[size_t(r->index)];
     canvas_->setImage(r->image);
     editor_->setImage(img.id);
+    review_->setCurrentImage(img.id);
     refreshAnnotations();
     statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(r->image.width()).arg(r->image.height()));
     if (service_->hasModel()) service_->prepare(doc_->imagePath(img));
@@ -605,6 +617,7 @@ void MainWindow::refreshAnnotations() {
         c.label = cat ? QString::fromStdString(cat->name) : QString();
         c.unreviewed = a.provenance.source == Provenance::Source::Model && !a.provenance.reviewed;
         if (c.unreviewed) c.label += tr(" (model, not reviewed)");
+        if (a.provenance.uncertainty) c.disagreement = a.provenance.uncertainty->disagreement;
         items.push_back(std::move(c));
     }
     canvas_->setAnnotations(std::move(items));

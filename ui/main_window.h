@@ -34,6 +34,7 @@ class InferenceService;
 class LabelDocument;
 class ProgressIndicator;
 class PromptPanel;
+class ReviewController;
 class SamplerPanel;
 class TaskProgress;
 class TrajectoryStrip;
@@ -95,6 +96,7 @@ public:
     void reportUncaught(const QString& message);
     ImageCanvas* canvas() const { return canvas_; }
     ImageBrowser* browser() const { return browser_; }
+    ReviewController* review() const { return review_; }
     QListWidget* imageList() const;
     PromptPanel* promptPanel() const { return prompt_; }
     SamplerPanel* samplerPanel() const { return sampler_; }
@@ -157,6 +159,7 @@ private:
     BatchLabeler* batch_;
     ImageCanvas* canvas_;
     ImageBrowser* browser_;
+    ReviewController* review_ = nullptr;
     TrajectoryStrip* strip_;
     PromptPanel* prompt_;
     SamplerPanel* sampler_;

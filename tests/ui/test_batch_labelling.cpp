@@ -2,7 +2,9 @@
 // binary) and the GUI's "Label all images" (the real window) label the same dataset (same
 // images, phrases, seed and settings, with a person's annotation to keep) and end with
 // identical annotations: ids, images, categories, masks and scores. With several phrases
-// the model's masks of an image do not overlap (DiGSeg's per-pixel argmax, in both).
+// the model's masks of an image do not overlap (DiGSeg's per-pixel argmax, in both). Each
+// proposal's uncertainty (issue 18) is the same on both sides too (the CLI's through COCO's
+// "extra"), from an ensemble of 3.
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
 #include "support/tiny_model.h"
 
@@ -34,7 +36,13 @@ struct Labelled {
     int64_t id, imageId, categoryId;
     BinaryMask mask;
     std::optional<double> score;
+    std::optional<UncertaintyScore> uncertainty;
 };
+
+std::optional<UncertaintyScore> uncertaintyOf(const Annotation& a) {
+    return a.provenance ? a.provenance->uncertainty : std::nullopt;
+}
+std::optional<UncertaintyScore> uncertaintyOf(const ProjectAnnotation& a) { return a.provenance.uncertainty; }
 
 }  // namespace
 
@@ -78,7 +86,8 @@ class TestBatchLabelling : public QObject {
         std::vector<Labelled> out;
         for (const auto& a : d.annotations) {
             const auto* img = d.findImage(a.imageId);
-            out.push_back({a.id, a.imageId, a.categoryId, toMask(a.segmentation, img->height, img->width), a.score});
+            out.push_back({a.id, a.imageId, a.categoryId, toMask(a.segmentation, img->height, img->width), a.score,
+                           uncertaintyOf(a)});
         }
         std::sort(out.begin(), out.end(), [](const Labelled& x, const Labelled& y) { return x.id < y.id; });
         return out;
@@ -114,7 +123,7 @@ private slots:
         // The CLI.
         const QString out = dir_.filePath(row) + "/cli";
         QStringList args{"label", "--model", model_, "--images", input, "--out", out, "--seed", QString::number(seed),
-                         "--steps", "2", "--threads", "1"};
+                         "--steps", "2", "--ensemble", "3", "--threads", "1"};
         for (const auto& p : phrases) args << "--prompt" << p;
         if (threshold >= 0) args << "--threshold" << QString::number(threshold);
         const auto r = test::runCli(args);
@@ -131,6 +140,7 @@ private slots:
         o.keepExisting = true;
         o.settings.seed = uint64_t(seed);
         o.settings.steps = 2;
+        o.settings.ensemble = 3;
         o.settings.threshold = threshold;
         QSignalSpy finished(&w, &MainWindow::batchFinished);
         QVERIFY(w.startBatch(o));
@@ -147,6 +157,8 @@ private slots:
             QVERIFY2(a[i].mask == b[i].mask, qPrintable(QString("annotation %1").arg(a[i].id)));
             QCOMPARE(a[i].score.has_value(), b[i].score.has_value());
             if (a[i].score) QCOMPARE(*a[i].score, *b[i].score);
+            QCOMPARE(a[i].uncertainty.has_value(), b[i].uncertainty.has_value());
+            if (a[i].uncertainty) QVERIFY(*a[i].uncertainty == *b[i].uncertainty);
         }
 
         // The person's annotation is kept as it was, and its category gets no model mask on
@@ -160,6 +172,8 @@ private slots:
             ++made;
             QVERIFY(!ann.provenance.reviewed);
             QCOMPARE(ann.provenance.seed, uint64_t(seed));
+            QVERIFY(ann.provenance.uncertainty);
+            QVERIFY(ann.provenance.uncertainty->meanStd >= 0 && ann.provenance.uncertainty->meanStd <= 0.5);
             QVERIFY(!(ann.imageId == manual.imageId && ann.categoryId == manual.categoryId));
             const ProjectImage* img = gui.findImage(ann.imageId);
             const BinaryMask m = toMask(ann.segmentation, img->height, img->width);
