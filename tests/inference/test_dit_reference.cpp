@@ -195,6 +195,69 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ld::Error, model.forward(x, t, caption, torch::ones({2, 4})));
     }
 
+    // The two ends of the time range that label diffusion leans on: t = 0 (a clean latent,
+    // GenMask's image tokens) and t = 1, which the network sees as σ·T = 1000 (pure noise,
+    // where one-step inference starts). At both, the sinusoid is diffusers' [cos, sin],
+    // each sample of a batch is modulated by its own t, and the timestep reaches the
+    // network only through the AdaLN modulation.
+    void adaLnAtZeroAndOne_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<double>("t");
+        for (const char* m : {"pixart", "sd3"}) {
+            QTest::newRow(qPrintable(QString(m) + " t = 0")) << QString(m) << 0.0;
+            QTest::newRow(qPrintable(QString(m) + " t = 1 (1000)")) << QString(m) << 1000.0;
+        }
+    }
+
+    void adaLnAtZeroAndOne() {
+        QFETCH(QString, model);
+        QFETCH(double, t);
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(8);
+        const torch::Tensor x = torch::randn({2, 8, 16, 16});
+        const torch::Tensor caption = torch::randn({2, 5, 12}), pooled = torch::randn({2, 10});
+        const double other = t == 0 ? 1000.0 : 0.0;
+        const torch::Tensor ts = torch::tensor({t, other}), swapped = torch::tensor({other, t});
+        std::shared_ptr<torch::nn::Module> net;
+        std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, Outputs*)> run;
+        std::string projName;
+        if (model == "pixart") {
+            auto m = std::make_shared<PixArtTransformer2DModel>(tinyPixArt());
+            run = [m, caption](const torch::Tensor& in, const torch::Tensor& tt, Outputs* d) {
+                return m->forward(in, tt, caption, {}, d);
+            };
+            net = m;
+            projName = "adaln_single.emb.time_proj";
+        } else {
+            auto m = std::make_shared<SD3Transformer2DModel>(tinySD3());
+            run = [m, caption, pooled](const torch::Tensor& in, const torch::Tensor& tt, Outputs* d) {
+                return m->forward(in, tt, caption, pooled, d);
+            };
+            net = m;
+            projName = "time_text_embed.time_proj";
+        }
+        perturb(*net, 9);
+
+        Outputs debug;
+        const torch::Tensor out = run(x, ts, &debug);
+        const torch::Tensor freqs = torch::exp(-std::log(10000.0) * torch::arange(128, torch::kFloat) / 128.0);
+        const torch::Tensor expected = torch::cat({torch::cos(t * freqs), torch::sin(t * freqs)});
+        QVERIFY(maxAbsDiff(debug.at(projName).select(0, 0), expected) <= 1e-5);
+        if (t == 0) QVERIFY(torch::equal(debug.at(projName).select(0, 0), torch::cat({torch::ones(128), torch::zeros(128)})));
+
+        // Each sample has its own modulation: a batch of mixed timesteps gives each row what
+        // a batch of that row's timestep gives.
+        const torch::Tensor same = run(x, torch::full({2}, t), nullptr);
+        QVERIFY(maxAbsDiff(out.select(0, 0), same.select(0, 0)) <= 1e-5);
+        QVERIFY(maxAbsDiff(out.select(0, 1), run(x, torch::full({2}, other), nullptr).select(0, 1)) <= 1e-5);
+        QVERIFY2(maxAbsDiff(out.select(0, 1), same.select(0, 1)) > 1e-4, "t = 0 and t = 1 give the same output");
+
+        // Without the timestep embedder's second layer the modulation is constant in t.
+        for (auto& item : net->named_parameters())
+            if (item.key().find("timestep_embedder.linear_2.weight") != std::string::npos) item.value().zero_();
+        QVERIFY(torch::equal(run(x, ts, nullptr), run(x, swapped, nullptr)));
+    }
+
     void shapes_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<int>("patch");
