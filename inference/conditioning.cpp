@@ -93,10 +93,28 @@ torch::Tensor encodePhrases(const ModelDirectory& model, const std::vector<std::
     return model.textEncoder->encode(ids);
 }
 
+torch::Tensor phraseKeepMask(const ModelDirectory& model, const std::vector<std::string>& phrases) {
+    const int64_t length = tokenizePhrases(model, {std::string()}).size(1);
+    auto mask = torch::zeros({int64_t(phrases.size()), length}, torch::kLong);
+    for (size_t i = 0; i < phrases.size(); ++i) {
+        const int64_t n = model.phraseVocabulary ? model.phraseVocabulary->length(phrases[i])
+                                                 : int64_t(model.tokenizer->encode(phrases[i], false).size());
+        mask[int64_t(i)].slice(0, 0, std::min(n, length)).fill_(1);
+    }
+    return mask.to(modelDevice(model));
+}
+
 torch::Tensor nullConditioning(const ModelDirectory& model, int64_t batch) {
     if (!model.textEncoder) throw Error(model.root(), "the model has no text encoder");
     if (model.textEncoder->hasNullEmbedding()) return model.textEncoder->nullEmbeddingBatch(batch);
     return encodePhrases(model, std::vector<std::string>(size_t(batch), std::string()));
+}
+
+torch::Tensor nullKeepMask(const ModelDirectory& model, int64_t batch) {
+    if (!model.textEncoder) throw Error(model.root(), "the model has no text encoder");
+    if (!model.textEncoder->hasNullEmbedding()) return phraseKeepMask(model, std::vector<std::string>(size_t(batch)));
+    const int64_t length = model.textEncoder->nullEmbeddingBatch(1).size(1);
+    return torch::ones({batch, length}, torch::TensorOptions().dtype(torch::kLong).device(modelDevice(model)));
 }
 
 torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::Tensor& imageLatent) {
@@ -107,8 +125,8 @@ torch::Tensor denoiserInput(const torch::Tensor& noisyMaskLatent, const torch::T
 }
 
 torch::Tensor runDenoiser(const ModelDirectory& model, const torch::Tensor& input, const torch::Tensor& timesteps,
-                          const torch::Tensor& context) {
-    if (model.pixart) return model.pixart->forward(input, timesteps, context);
+                          const torch::Tensor& context, const torch::Tensor& contextMask) {
+    if (model.pixart) return model.pixart->forward(input, timesteps, context, contextMask);
     if (model.sd3) return model.sd3->forward(input, timesteps, context, context.mean(1));
     denoiserModule(model);  // the error when there is no denoiser at all
     if (model.unet->config().additionEmbedType != "text_time") return model.unet->forward(input, timesteps, context);

@@ -95,8 +95,12 @@ torch::Tensor layerNormNoAffine(const torch::Tensor& x, double eps) {
     return torch::layer_norm(x, {x.size(-1)}, {}, {}, eps);
 }
 
+torch::Tensor overTokens(const torch::Tensor& modulation) {
+    return modulation.dim() == 2 ? modulation.unsqueeze(1) : modulation;
+}
+
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale) {
-    return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
+    return x * (1 + overTokens(scale)) + overTokens(shift);
 }
 
 torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t gridH, int64_t gridW, int64_t patch, int64_t channels) {

@@ -45,8 +45,11 @@ torch::Tensor attendWithKeyBias(AttentionImpl& attn, const torch::Tensor& x, con
 // LayerNorm over the last dimension without affine parameters (every DiT norm here).
 torch::Tensor layerNormNoAffine(const torch::Tensor& x, double eps);
 
-// x * (1 + scale) + shift, with scale and shift [B, D] broadcast over the tokens of x [B, N, D].
+// x * (1 + scale) + shift for x [B, N, D], with scale and shift [B, D] (broadcast over the
+// tokens) or [B, N, D] (one per token).
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale);
+// A per-sample [B, D] modulation as [B, 1, D]; a per-token [B, N, D] one as it is.
+torch::Tensor overTokens(const torch::Tensor& modulation);
 
 // [B, gridH * gridW, p * p * C] (per token: p rows of p columns of C channels) -> [B, C, gridH*p, gridW*p].
 torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t gridH, int64_t gridW, int64_t patch, int64_t channels);

@@ -196,9 +196,10 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
                     dir->pixart->to(options.device, options.dtype);
                     info.parameters = dir->pixart->parameterCount();
                     const auto& c = dir->pixart->config();
-                    info.summary = "PixArt DiT, in " + std::to_string(c.inChannels) + " -> out " +
+                    info.summary = "PixArt DiT, in " + std::to_string(c.inputChannels()) + " -> out " +
                                    std::to_string(c.outChannels) + " channels, " + std::to_string(c.numLayers) +
-                                   " blocks of " + std::to_string(c.innerDim()) + ", patch " + std::to_string(c.patchSize);
+                                   " blocks of " + std::to_string(c.innerDim()) + ", patch " + std::to_string(c.patchSize) +
+                                   (c.sequenceShortcut() ? ", image as a token sequence at t = 0" : "");
                 } else if (info.className == "SD3Transformer2DModel") {
                     dir->sd3 = SD3Transformer2DModel::fromPretrained(folder.string());
                     dir->sd3->to(options.device, options.dtype);
@@ -326,7 +327,7 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
         }
         if (dir->pixart) {
             const auto& c = dir->pixart->config();
-            loaded.push_back({"pixart", "transformer", c.inChannels, c.outChannels,
+            loaded.push_back({"pixart", "transformer", c.inputChannels(), c.outChannels,
                               c.captionChannels ? c.captionChannels : c.crossAttentionDim,
                               c.captionChannels ? "caption_channels" : "cross_attention_dim"});
         }

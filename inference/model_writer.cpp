@@ -116,6 +116,28 @@ PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth)
     c.sampleSize = s.resolution / s.latentFactor;
     c.crossAttentionDim = c.innerDim();
     c.captionChannels = textWidth;  // caption_projection maps the phrase encoding to the blocks' width
+    c.imageShortcut = s.imageShortcut;
+    if (c.sequenceShortcut()) {
+        c.inChannels = s.maskLatentChannels;
+        c.imageChannels = s.imageLatentChannels;
+    }
+    c.validate("model spec");
+    return c;
+}
+
+SD3TransformerConfig sd3ConfigFor(const FromScratchSpec& s, int textWidth) {
+    SD3TransformerConfig c;
+    c.numLayers = s.numLayers;
+    c.numAttentionHeads = s.numAttentionHeads;
+    c.attentionHeadDim = s.attentionHeadDim;
+    c.patchSize = s.patchSize;
+    c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
+    c.outChannels = s.maskLatentChannels;
+    c.sampleSize = s.resolution / s.latentFactor;
+    c.posEmbedMaxSize = c.sampleSize / c.patchSize;
+    c.jointAttentionDim = textWidth;
+    c.captionProjectionDim = c.innerDim();
+    c.pooledProjectionDim = textWidth;  // ld::runDenoiser pools the phrase encoding
     c.validate("model spec");
     return c;
 }
@@ -155,6 +177,7 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
         s.numLayers = j.value("num_layers", s.numLayers);
         s.numAttentionHeads = j.value("num_attention_heads", s.numAttentionHeads);
         s.patchSize = j.value("patch_size", s.patchSize);
+        s.imageShortcut = j.value("image_shortcut", s.imageShortcut);
         if (j.contains("prediction_type")) s.prediction = parsePredictionType(j.at("prediction_type").get<std::string>());
         s.scheduler = j.value("scheduler", s.scheduler);
         if (j.contains("defaults")) {
@@ -172,8 +195,12 @@ FromScratchSpec FromScratchSpec::fromJson(const json& j, const std::string& subj
     }
     if (s.resolution <= 0 || s.latentFactor <= 0 || s.resolution % s.latentFactor)
         throw Error(subject, "resolution must be a positive multiple of latent_factor");
-    if (s.denoiser != "unet" && s.denoiser != "dit")
-        throw Error(subject, "denoiser must be 'unet' or 'dit', got '" + s.denoiser + "'");
+    if (s.denoiser != "unet" && s.denoiser != "dit" && s.denoiser != "sd3")
+        throw Error(subject, "denoiser must be 'unet', 'dit' or 'sd3', got '" + s.denoiser + "'");
+    if (s.imageShortcut != "channels" && s.imageShortcut != "sequence")
+        throw Error(subject, "image_shortcut must be 'channels' or 'sequence', got '" + s.imageShortcut + "'");
+    if (s.imageShortcut == "sequence" && s.denoiser != "dit")
+        throw Error(subject, "image_shortcut 'sequence' needs denoiser 'dit' (the PixArt DiT)");
     if (s.maskCodec == MaskCodecKind::PixelUnshuffle) s.maskLatentChannels = s.latentFactor * s.latentFactor;
     return s;
 }
@@ -205,6 +232,7 @@ json FromScratchSpec::toJson() const {
                 {"num_layers", numLayers},
                 {"num_attention_heads", numAttentionHeads},
                 {"patch_size", patchSize},
+                {"image_shortcut", imageShortcut},
                 {"prediction_type", predictionTypeName(prediction)},
                 {"scheduler", scheduler},
                 {"defaults",
@@ -278,10 +306,13 @@ void writeFromScratchModel(const FromScratchSpec& spec, const std::string& dirPa
 
         ModelCard card;
         card.name = s.name;
-        const std::string denoiserFolder = s.denoiser == "dit" ? "transformer" : "unet";
+        const std::string denoiserFolder = s.denoiser == "unet" ? "unet" : "transformer";
         if (s.denoiser == "dit") {
             PixArtTransformer2DModel(pixartConfigFor(s, textConfig.hiddenSize)).save((root / denoiserFolder).string());
             card.denoiser = "pixart";
+        } else if (s.denoiser == "sd3") {
+            SD3Transformer2DModel(sd3ConfigFor(s, textConfig.hiddenSize)).save((root / denoiserFolder).string());
+            card.denoiser = "sd3";
         } else {
             const auto unetConfig = unetConfigFor(s, textConfig.hiddenSize);
             UNet2DConditionModel unet(unetConfig);

@@ -50,12 +50,17 @@ struct FromScratchSpec {
     // resnet_time_scale_shift "scale_shift"), so the phrase reaches every resolution
     // multiplicatively and cannot be averaged away the way an added bias can.
     bool film = false;
-    // "unet", or "dit": a PixArt-style DiT (PixArtTransformer2DModel) with num_layers blocks
-    // of num_attention_heads x attention_head_dim, on patch_size² patches of the latents.
+    // "unet"; "dit": a PixArt-style DiT (PixArtTransformer2DModel); "sd3": SD3's MMDiT
+    // (SD3Transformer2DModel, the phrase pooled over its tokens as the pooled projection).
+    // Either DiT has num_layers blocks of num_attention_heads x attention_head_dim on
+    // patch_size² patches of the latents.
     std::string denoiser = "unet";
     int numLayers = 4;
     int numAttentionHeads = 2;
     int patchSize = 1;
+    // PixArt only: "channels" (the image latent is patch-embedded with the mask latent) or
+    // "sequence" (GenMask: image tokens of their own, modulated at t = 0).
+    std::string imageShortcut = "channels";
     PredictionType prediction = PredictionType::Sample;
     nlohmann::json scheduler = nlohmann::json::object();  // noise schedule overrides
     SamplingDefaults defaults{1, "trailing", 1.0, 1, 0.5};

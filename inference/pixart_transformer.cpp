@@ -58,6 +58,8 @@ PixArtTransformerConfig PixArtTransformerConfig::fromJson(const nlohmann::json& 
     c.numEmbedsAdaNorm = getInt(j, "num_embeds_ada_norm", c.numEmbedsAdaNorm, subject);
     // diffusers resolves a null use_additional_conditions to "sample_size is 128" (the
     // 1024-px PixArt-α checkpoints, which embed resolution and aspect ratio too).
+    c.imageShortcut = getString(j, "image_shortcut", c.imageShortcut, subject);
+    c.imageChannels = getInt(j, "image_channels", c.imageChannels, subject);
     const bool additional = has(j, "use_additional_conditions") ? getBool(j, "use_additional_conditions", false, subject)
                                                                 : c.sampleSize == 128;
     if (additional)
@@ -97,6 +99,13 @@ void PixArtTransformerConfig::validate(const std::string& subject) const {
         fail("the caption projection outputs num_attention_heads * attention_head_dim = " + std::to_string(innerDim()) +
              " channels, so cross_attention_dim (" + std::to_string(crossAttentionDim) + ") must equal it");
     if (numEmbedsAdaNorm <= 0) fail("num_embeds_ada_norm must be positive");
+    if (imageShortcut != "channels" && imageShortcut != "sequence")
+        fail("config key 'image_shortcut' is '" + imageShortcut + "': expected 'channels' or 'sequence'");
+    if (sequenceShortcut() && imageChannels <= 0)
+        fail("image_shortcut 'sequence' needs image_channels (the image latent's channels) > 0");
+    if (!sequenceShortcut() && imageChannels != 0)
+        fail("image_channels is only read with image_shortcut 'sequence' (with 'channels' the image latent is part "
+             "of in_channels)");
 }
 
 nlohmann::json PixArtTransformerConfig::toJson() const {
@@ -123,6 +132,10 @@ nlohmann::json PixArtTransformerConfig::toJson() const {
     j["use_additional_conditions"] = false;
     j["caption_channels"] = captionChannels > 0 ? nlohmann::json(captionChannels) : nlohmann::json(nullptr);
     j["attention_type"] = "default";
+    if (sequenceShortcut()) {
+        j["image_shortcut"] = imageShortcut;
+        j["image_channels"] = imageChannels;
+    }
     return j;
 }
 
@@ -160,13 +173,17 @@ torch::Tensor PixArtBlockImpl::forward(const torch::Tensor& x, const torch::Tens
                                        const torch::Tensor& caption, const torch::Tensor& captionBias) {
     const int64_t b = x.size(0), dim = x.size(2);
     // adaLN-single: the shared projection of t plus this block's learned offsets.
-    const auto m = (scale_shift_table.unsqueeze(0) + modulation.reshape({b, 6, dim})).unbind(1);
+    const bool perToken = modulation.dim() == 3;
+    const auto m = perToken ? (scale_shift_table.view({1, 1, 6, dim}) +
+                               modulation.reshape({b, modulation.size(1), 6, dim}))
+                                  .unbind(2)
+                            : (scale_shift_table.unsqueeze(0) + modulation.reshape({b, 6, dim})).unbind(1);
     const auto &shiftMsa = m[0], &scaleMsa = m[1], &gateMsa = m[2], &shiftMlp = m[3], &scaleMlp = m[4],
                &gateMlp = m[5];
-    torch::Tensor h = x + gateMsa.unsqueeze(1) * attn1(modulate(norm(norm1, x), shiftMsa, scaleMsa));
+    torch::Tensor h = x + overTokens(gateMsa) * attn1(modulate(norm(norm1, x), shiftMsa, scaleMsa));
     // PixArt's cross-attention reads the residual stream directly: no norm, no gate.
     h = h + attendWithKeyBias(*attn2, h, caption, captionBias);
-    return h + gateMlp.unsqueeze(1) * ff(modulate(norm(norm2, h), shiftMlp, scaleMlp));
+    return h + overTokens(gateMlp) * ff(modulate(norm(norm2, h), shiftMlp, scaleMlp));
 }
 
 PixArtTransformer2DModel::PixArtTransformer2DModel(const PixArtTransformerConfig& config) : config_(config) {
@@ -180,6 +197,12 @@ PixArtTransformer2DModel::PixArtTransformer2DModel(const PixArtTransformerConfig
     pe.embedDim = dim;
     pe.interpolationScale = c.effectiveInterpolationScale();
     pos_embed = register_module("pos_embed", PatchEmbed(pe));
+    if (c.sequenceShortcut()) {
+        // Same grid and position table as the mask tokens: an image token and the mask
+        // token of the same patch share their position.
+        pe.inChannels = c.imageChannels;
+        image_embed = register_module("image_embed", PatchEmbed(pe));
+    }
     adaln_single = register_module("adaln_single", AdaLayerNormSingle(dim));
     if (c.captionChannels > 0)
         caption_projection =
@@ -200,8 +223,8 @@ torch::Tensor PixArtTransformer2DModel::forward(const torch::Tensor& sample, con
     const auto& c = config_;
     const torch::Tensor& ref = proj_out->weight;
     const auto opts = torch::TensorOptions().device(ref.device()).dtype(ref.scalar_type());
-    if (sample.dim() != 4 || sample.size(1) != c.inChannels)
-        throw Error(kSubject, "expected a [B, " + std::to_string(c.inChannels) + ", H, W] sample, got " +
+    if (sample.dim() != 4 || sample.size(1) != c.inputChannels())
+        throw Error(kSubject, "expected a [B, " + std::to_string(c.inputChannels()) + ", H, W] sample, got " +
                                   c10::str(sample.sizes()));
     const int64_t b = sample.size(0);
     const int64_t captionWidth = c.captionChannels > 0 ? c.captionChannels : c.crossAttentionDim;
@@ -223,16 +246,34 @@ torch::Tensor PixArtTransformer2DModel::forward(const torch::Tensor& sample, con
     };
 
     const int64_t gh = sample.size(2) / c.patchSize, gw = sample.size(3) / c.patchSize;
-    torch::Tensor x = pos_embed(sample.to(opts));
+    const torch::Tensor in = sample.to(opts);
+    torch::Tensor x = pos_embed(in.slice(1, 0, c.inChannels));
     keep("pos_embed", x);
     if (debug) keep("pos_embed.pos_embed", pos_embed->positionTable(gh, gw));
+    const int64_t maskTokens = x.size(1);
 
-    const torch::Tensor timeProj = timestepEmbedding(t, 256, /*flipSinToCos=*/true, /*freqShift=*/0);
+    // In sequence mode the clean image tokens are embedded at t = 0 in the same batch.
+    const torch::Tensor tAll = c.sequenceShortcut() ? torch::cat({t.to(torch::kFloat), torch::zeros({b}, t.options().dtype(torch::kFloat))})
+                                                    : t;
+    const torch::Tensor timeProjAll = timestepEmbedding(tAll, 256, /*flipSinToCos=*/true, /*freqShift=*/0);
+    const torch::Tensor embeddedAll = adaln_single->timestep_embedder(timeProjAll.to(opts));
+    const torch::Tensor modulationAll = adaln_single->linear(torch::silu(embeddedAll));
+    const torch::Tensor timeProj = timeProjAll.slice(0, 0, b);
+    const torch::Tensor embeddedTimestep = embeddedAll.slice(0, 0, b);
+    torch::Tensor modulation = modulationAll.slice(0, 0, b);
     keep("adaln_single.emb.time_proj", timeProj);
-    const torch::Tensor embeddedTimestep = adaln_single->timestep_embedder(timeProj.to(opts));
     keep("adaln_single.emb", embeddedTimestep);
-    const torch::Tensor modulation = adaln_single->linear(torch::silu(embeddedTimestep));
     keep("adaln_single", modulation);
+    if (c.sequenceShortcut()) {
+        const torch::Tensor clean = modulationAll.slice(0, b);
+        keep("adaln_single.clean", clean);
+        const torch::Tensor image = image_embed(in.slice(1, c.inChannels));
+        keep("image_embed", image);
+        x = torch::cat({x, image}, 1);
+        modulation = torch::cat({modulation.unsqueeze(1).expand({b, maskTokens, modulation.size(1)}),
+                                 clean.unsqueeze(1).expand({b, image.size(1), clean.size(1)})},
+                                1);
+    }
 
     torch::Tensor caption = encoderHiddenStates.to(opts);
     if (caption_projection) caption = caption_projection(caption);
@@ -246,6 +287,7 @@ torch::Tensor PixArtTransformer2DModel::forward(const torch::Tensor& sample, con
         if (debug) (*debug)["transformer_blocks." + std::to_string(i)] = x;
     }
 
+    x = x.slice(1, 0, maskTokens);  // the image tokens are context, not output
     // The output modulation is read from the timestep embedding itself (no SiLU, no
     // projection), shift first.
     const auto ss = (scale_shift_table.unsqueeze(0) + embeddedTimestep.unsqueeze(1)).unbind(1);

@@ -6,6 +6,8 @@
 //   pos_embed.proj, adaln_single.{emb.timestep_embedder.linear_{1,2}, linear},
 //   caption_projection.linear_{1,2}, transformer_blocks.N.{scale_shift_table, attn1, attn2,
 //   ff.net.0.proj, ff.net.2}, scale_shift_table, proj_out.
+// LabelDiff's one extension, GenMask's image shortcut as a token sequence (config
+// "image_shortcut": "sequence"), adds image_embed.proj; without it the folder is diffusers'.
 #include "inference/attention.h"
 #include "inference/dit_layers.h"
 #include "inference/patch_embed.h"
@@ -47,8 +49,18 @@ struct PixArtTransformerConfig {
     double interpolationScale = 0;  // 0 (null): max(sample_size / 64, 1)
     int captionChannels = 0;        // 0 (null): no caption_projection; the context is already inner-dim wide
     int numEmbedsAdaNorm = 1000;    // validated only, as diffusers does
+    // How the image latent reaches the network (not a diffusers key). "channels": it is part
+    // of in_channels, patch-embedded with the noisy mask latent. "sequence" (GenMask): the
+    // sample's last image_channels channels are patch-embedded by image_embed into tokens of
+    // their own, appended after the mask tokens; they are modulated as at t = 0 (a clean
+    // latent) whatever the timestep, and only the mask tokens are decoded.
+    std::string imageShortcut = "channels";
+    int imageChannels = 0;          // "sequence" only
 
     int innerDim() const { return numAttentionHeads * attentionHeadDim; }
+    bool sequenceShortcut() const { return imageShortcut == "sequence"; }
+    // Channels of the sample forward() takes: in_channels, plus the image latent's in sequence mode.
+    int inputChannels() const { return inChannels + (sequenceShortcut() ? imageChannels : 0); }
     double effectiveInterpolationScale() const {
         return interpolationScale > 0 ? interpolationScale : std::max(sampleSize / 64, 1);
     }
@@ -72,7 +84,8 @@ TORCH_MODULE(AdaLayerNormSingle);
 class PixArtBlockImpl : public torch::nn::Module {
 public:
     explicit PixArtBlockImpl(const PixArtTransformerConfig& config);
-    // x [B, N, D]; modulation [B, 6 * D] (adaln_single's output); caption [B, L, D];
+    // x [B, N, D]; modulation [B, 6 * D] (adaln_single's output) or [B, N, 6 * D] (one per
+    // token: the image shortcut's tokens are modulated at t = 0); caption [B, L, D];
     // captionBias [B, L] additive (undefined: every caption token attended).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& modulation, const torch::Tensor& caption,
                           const torch::Tensor& captionBias);
@@ -94,12 +107,13 @@ public:
 
     const PixArtTransformerConfig& config() const { return config_; }
 
-    // sample [B, in, H, W] (H, W multiples of patch_size), timesteps [B] or a scalar,
+    // sample [B, inputChannels(), H, W] (H, W multiples of patch_size), timesteps [B] or a scalar,
     // encoderHiddenStates [B, L, caption_channels], encoderAttentionMask [B, L] with 1 = keep
     // (undefined: no padding). Inputs are cast to the parameters' dtype and device; the result
     // [B, out, H, W] comes back in sample's dtype. `debug` receives pos_embed,
     // pos_embed.pos_embed, adaln_single.emb.time_proj, adaln_single.emb, adaln_single,
-    // caption_projection, transformer_blocks.N and proj_out (diffusers' module names).
+    // caption_projection, transformer_blocks.N and proj_out (diffusers' module names), and in
+    // sequence mode image_embed and adaln_single.clean (the modulation of the image tokens).
     torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                           const torch::Tensor& encoderHiddenStates, const torch::Tensor& encoderAttentionMask = {},
                           std::map<std::string, torch::Tensor>* debug = nullptr);
@@ -115,6 +129,7 @@ public:
     int64_t parameterCount() const;
 
     PatchEmbed pos_embed{nullptr};
+    PatchEmbed image_embed{nullptr};  // image_shortcut "sequence" only
     AdaLayerNormSingle adaln_single{nullptr};
     TimestepEmbedding caption_projection{nullptr};  // linear_1, tanh GELU, linear_2
     torch::nn::ModuleList transformer_blocks{nullptr};

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/presence_gate.h"
 #include "inference/conditioning.h"
+#include "inference/cuda_autocast.h"
 #include "inference/ddim_scheduler.h"
 #include "inference/device.h"
 #include "inference/flow_scheduler.h"
@@ -71,11 +72,17 @@ struct Sampler::Impl {
     ComputeTarget target;
     std::unique_ptr<MaskCodec> codec;
     LruCache<uint64_t, torch::Tensor> images;
-    LruCache<std::string, torch::Tensor> texts;
-    torch::Tensor null;  // [1, L, D]
+    // A phrase's encoding [1, L, D] and its keep-mask [1, L] (phraseKeepMask).
+    LruCache<std::string, std::pair<torch::Tensor, torch::Tensor>> texts;
+    torch::Tensor null;      // [1, L, D]
+    torch::Tensor nullMask;  // [1, L]: the learned null embedding is read whole
+    std::optional<c10::ScalarType> autocast;
 
     Impl(std::shared_ptr<ModelDirectory> m, const SamplerOptions& o)
-        : model(std::move(m)), images(std::max<size_t>(1, o.imageCacheSize)), texts(std::max<size_t>(1, o.textCacheSize)) {}
+        : model(std::move(m)),
+          images(std::max<size_t>(1, o.imageCacheSize)),
+          texts(std::max<size_t>(1, o.textCacheSize)),
+          autocast(parseAutocast(o.autocast)) {}
 
     StepPlan plan(const SamplerSettings& s) const {
         StepPlan p;
@@ -111,9 +118,10 @@ struct Sampler::Impl {
         return latent;
     }
 
-    torch::Tensor text(const std::string& phrase, bool* computed) {
+    std::pair<torch::Tensor, torch::Tensor> text(const std::string& phrase, bool* computed) {
         if (auto hit = texts.get(phrase)) return *hit;
-        auto e = encodePhrases(*model, {phrase}).detach();
+        std::pair<torch::Tensor, torch::Tensor> e{encodePhrases(*model, {phrase}).detach(),
+                                                  phraseKeepMask(*model, {phrase})};
         texts.put(phrase, e);
         *computed = true;
         return e;
@@ -132,8 +140,8 @@ struct Sampler::Impl {
         return torch::cat(out, 0).to(target.device, target.dtype);
     }
 
-    torch::Tensor denoise(const torch::Tensor& x, double t, const torch::Tensor& image, const torch::Tensor& cond,
-                          double guidance, int maxBatch) {
+    torch::Tensor denoise(const torch::Tensor& x, double t, const torch::Tensor& image,
+                          const std::pair<torch::Tensor, torch::Tensor>& cond, double guidance, int maxBatch) {
         const int64_t members = x.size(0);
         const bool cfg = std::abs(guidance - 1.0) > 1e-9;
         const int64_t perMember = cfg ? 2 : 1;
@@ -144,16 +152,22 @@ struct Sampler::Impl {
                 for (int64_t b = 0; b < members; b += chunk) {
                     const int64_t n = std::min(chunk, members - b);
                     auto xs = x.slice(0, b, b + n);
-                    torch::Tensor in, ctx;
+                    torch::Tensor in, ctx, ctxMask;
                     if (cfg) {
                         in = denoiserInput(torch::cat({xs, xs}), image);
-                        ctx = torch::cat({cond.expand({n, -1, -1}), null.expand({n, -1, -1})});
+                        ctx = torch::cat({cond.first.expand({n, -1, -1}), null.expand({n, -1, -1})});
+                        ctxMask = torch::cat({cond.second.expand({n, -1}), nullMask.expand({n, -1})});
                     } else {
                         in = denoiserInput(xs, image);
-                        ctx = cond.expand({n, -1, -1});
+                        ctx = cond.first.expand({n, -1, -1});
+                        ctxMask = cond.second.expand({n, -1});
                     }
                     auto ts = torch::full({in.size(0)}, t, torch::TensorOptions().dtype(torch::kFloat).device(in.device()));
-                    auto out = runDenoiser(*model, in, ts, ctx);
+                    torch::Tensor out;
+                    {
+                        CudaAutocast mixed(in.device(), autocast);
+                        out = runDenoiser(*model, in, ts, ctx, ctxMask).to(x.scalar_type());
+                    }
                     if (cfg) {
                         auto c = out.slice(0, 0, n), u = out.slice(0, n, 2 * n);
                         out = u + guidance * (c - u);
@@ -189,6 +203,7 @@ Sampler::Sampler(std::shared_ptr<ModelDirectory> model, const SamplerOptions& op
     impl_->codec = maskCodecFor(m);
     torch::NoGradGuard noGrad;
     impl_->null = nullConditioning(m, 1).detach();
+    impl_->nullMask = nullKeepMask(m, 1);
 }
 
 Sampler::~Sampler() = default;
@@ -219,6 +234,10 @@ SamplerSettings Sampler::resolve(const SamplerSettings& in, const std::string& p
     if (s.ensemble <= 0) s.ensemble = card.defaults.ensemble;
     if (s.threshold < 0) s.threshold = card.thresholdFor(phrase);
     if (s.presence < 0) s.presence = card.presenceFor(phrase);
+    if (s.start.empty()) s.start = "noise";
+    if (s.start != "noise" && s.start != "zero")
+        throw Error("sampler settings", "start must be 'noise' or 'zero', got '" + s.start + "'");
+    if (s.start == "zero") s.ensemble = 1;
     if (card.isDiscriminative()) {
         // One pass, no noise: steps, ensemble and guidance have nothing to act on.
         s.steps = 1;
@@ -253,7 +272,7 @@ PhraseSegmentation Sampler::segment(const cv::Mat& rgb, const std::string& phras
         if (computed) result.timings.encodeMs = msSince(t0);
 
         const auto shape = d.model->maskLatentShape();
-        auto x = d.initialNoise(s.seed, s.ensemble, shape);
+        auto x = s.start == "zero" ? d.initialNoise(s.seed, 1, shape).zero_() : d.initialNoise(s.seed, s.ensemble, shape);
         // η > 0 draws fresh noise each step from a generator of its own, again on the CPU.
         auto etaGen = at::detail::createCPUGenerator(s.seed ^ 0x9e3779b97f4a7c15ull);
         torch::Tensor x0;

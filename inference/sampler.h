@@ -35,6 +35,10 @@ struct SamplerSettings {
     // Presence gate τ_p (core/presence_gate.h): the mask is empty unless the presence score
     // reaches it. < 0: the card's per-class gate (none when the card has none); 0: no gate.
     double presence = -1;
+    // Where the trajectory starts: "noise" (x_T drawn from seed + k) or "zero" (x_T = 0, the
+    // noise's mean: GenMask's deterministic one-step inference; the ensemble is then one
+    // member, as every member would be the same). Empty: "noise".
+    std::string start;
     int maxBatch = 0;          // U-Net batch limit (2·E with CFG); 0: everything in one batch
     bool keepMembers = false;  // also return each member's soft mask
 };
@@ -106,6 +110,9 @@ using TrajectoryCallback = std::function<void(const TrajectoryFrame&)>;
 struct SamplerOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda", "cuda:N"
     std::string dtype = "fp32";
+    // CUDA mixed precision for the denoiser on fp32 weights: "off" (or empty), "bf16" or
+    // "fp16" (inference/cuda_autocast.h). Nothing changes on the CPU.
+    std::string autocast = "off";
     int threads = 0;
     size_t imageCacheSize = 8;    // LRU entries of image latents
     size_t textCacheSize = 64;    // LRU entries of text encodings

@@ -37,7 +37,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
                                [](CLI::App& sub) {
     struct Args {
         std::string model, data, images, format, threshold = "tuned", presence = "tuned", device = "auto", json;
-        std::string trainConfig;
+        std::string trainConfig, start;
         bool writeCard = false;
         int steps = 0, ensemble = 0, maxImages = 0, threads = 0;
         double guidance = -1, minAbsent = 0;
@@ -57,6 +57,8 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
     sub.add_option("--ensemble", a->ensemble, "Ensemble size (default: the model card's)");
     sub.add_option("--guidance", a->guidance, "Guidance scale (default: the model card's)");
     sub.add_option("--seed", a->seed, "Base seed");
+    sub.add_option("--start", a->start, "Start each trajectory from noise (default) or zero (one deterministic member)")
+        ->check(CLI::IsMember({"noise", "zero"}));
     sub.add_option("--threshold", a->threshold, "A threshold in [0,1], or 'tuned' (the card's per-class thresholds)");
     sub.add_option("--presence", a->presence,
                    "Presence gate in [0,1] for every class (0: none), or 'tuned' (the card's per-class gates)");
@@ -97,6 +99,7 @@ ld::cli::CommandRegistrar reg{{"eval", "Score a model on a labelled dataset: per
         eo.settings.ensemble = a->ensemble;
         eo.settings.guidance = a->guidance;
         eo.settings.seed = a->seed;
+        eo.settings.start = a->start;
         eo.minAbsentAccuracy = a->minAbsent;
         eo.threshold = tunedOrNumber("--threshold", a->threshold);
         eo.presence = tunedOrNumber("--presence", a->presence);

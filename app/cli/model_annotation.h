@@ -16,6 +16,8 @@ inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions&
     sub.add_option("--ensemble", s.ensemble, "Ensemble size: seeds averaged in latent space");
     sub.add_option("--seed", s.seed, "Base seed (member k uses seed + k)")->capture_default_str();
     sub.add_option("--eta", s.eta, "DDIM eta (0: deterministic)")->capture_default_str();
+    sub.add_option("--start", s.start, "Start the trajectory from noise (default) or zero (one deterministic member)")
+        ->check(CLI::IsMember({"noise", "zero"}));
     sub.add_option("--threshold", s.threshold, "Threshold on the probability (default: the model's per class)");
     sub.add_option("--presence", s.presence,
                    "Presence gate: no mask unless the most confident 0.5 % of pixels reach it (0: off; "
@@ -23,6 +25,8 @@ inline void addSamplerOptions(CLI::App& sub, SamplerSettings& s, SamplerOptions&
     sub.add_option("--max-batch", s.maxBatch, "Largest U-Net batch (0: no limit)");
     sub.add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     sub.add_option("--dtype", o.dtype, "fp32, bf16 or fp16")->capture_default_str();
+    sub.add_option("--autocast", o.autocast, "CUDA mixed precision on fp32 weights: off, bf16 or fp16 (no effect on the CPU)")
+        ->check(CLI::IsMember({"off", "bf16", "fp16"}));
     sub.add_option("--threads", o.threads, "CPU threads (0: automatic, the cores other programs leave free)");
 }
 

@@ -63,6 +63,7 @@ torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
     x0 = x0.detach();  // the latent target itself is not back-propagated
     auto imageLatent = imageLatents(b, images);
     auto ctx = encodePhrases(model_, b.phrases);
+    auto ctxMask = phraseKeepMask(model_, b.phrases);  // as the sampler: PixArt reads no padding
     if (objective_.phraseSeparation > 0) {
         std::vector<std::string> distinct = b.phrases;
         std::sort(distinct.begin(), distinct.end());
@@ -74,12 +75,13 @@ torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
     if (objective_.conditionDropout > 0) {
         auto drop = (torch::rand({B}, torch::kDouble) < objective_.conditionDropout).to(options_.device());
         ctx = torch::where(drop.view({B, 1, 1}), nullConditioning(model_, B).to(ctx.dtype()), ctx);
+        ctxMask = torch::where(drop.view({B, 1}), nullKeepMask(model_, B), ctxMask);
     }
     const Objective objective = objective_.objective;
     torch::Tensor loss;
     if (objective == Objective::Discriminative) {
         auto in = denoiserInput(torch::zeros_like(x0), imageLatent);
-        auto out = runDenoiser(model_, in, torch::zeros({B}, options_), ctx);
+        auto out = runDenoiser(model_, in, torch::zeros({B}, options_), ctx, ctxMask);
         loss = bceDiceLoss(out, ((x0 + 1) / 2).clamp(0, 1));
     } else {
         const int T = numTrainTimesteps_;
@@ -87,7 +89,7 @@ torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
         auto tNoise = objective == Objective::Flow ? (u * T).to(torch::kFloat) : levelsToTimesteps(u, T).to(torch::kFloat);
         auto noise = sampleNoise(objective_, x0, tNoise.to(options_.device()), T);
         auto d = diffusionTargets(objective, schedule_, x0, noise, u.to(options_.device()));
-        auto out = runDenoiser(model_, denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx);
+        auto out = runDenoiser(model_, denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx, ctxMask);
         if (objective_.foregroundWeight != 1.0) {
             namespace F = torch::nn::functional;
             const int64_t f = codec_->factor();

@@ -118,7 +118,18 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, ModelDirectory::open(path));
     }
 
+    // Every from-scratch DiT a training spec can ask for: PixArt with the image latent on
+    // channels or as GenMask's token sequence, and SD3's MMDiT.
+    void fromScratchDitTrainsAndReloads_data() {
+        QTest::addColumn<QString>("denoiser");
+        QTest::addColumn<QString>("shortcut");
+        QTest::newRow("PixArt, image on channels") << "dit" << "channels";
+        QTest::newRow("PixArt, image as tokens at t = 0") << "dit" << "sequence";
+        QTest::newRow("SD3 MMDiT") << "sd3" << "channels";
+    }
     void fromScratchDitTrainsAndReloads() {
+        QFETCH(QString, denoiser);
+        QFETCH(QString, shortcut);
         QTemporaryDir tmp;
         const std::string root = tmp.path().toStdString();
         fs::create_directories(root + "/data");
@@ -126,7 +137,8 @@ private slots:
         const std::string coco = root + "/data/instances.json";
         findDatasetFormat("coco")->write(ds, coco, {});
         json spec = test::tinyTrainingModel();
-        spec["denoiser"] = "dit";
+        spec["denoiser"] = denoiser.toStdString();
+        spec["image_shortcut"] = shortcut.toStdString();
         spec["num_layers"] = 2;
         spec["num_attention_heads"] = 2;
         spec["attention_head_dim"] = 8;
@@ -150,11 +162,19 @@ private slots:
         QVERIFY2(last < 0.7 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
 
         const auto trained = ModelDirectory::open(cfg.output);
-        QVERIFY(trained->pixart);
-        QCOMPARE(trained->card().denoiser, std::string("pixart"));
-        QCOMPARE(trained->pixart->config().numLayers, 2);
         const auto initial = ModelDirectory::open(root + "/checkpoints/initial");
-        QVERIFY(!torch::equal(trained->pixart->proj_out->weight, initial->pixart->proj_out->weight));
+        if (denoiser == "sd3") {
+            QVERIFY(trained->sd3);
+            QCOMPARE(trained->card().denoiser, std::string("sd3"));
+            QCOMPARE(trained->sd3->config().numLayers, 2);
+            QVERIFY(!torch::equal(trained->sd3->proj_out->weight, initial->sd3->proj_out->weight));
+        } else {
+            QVERIFY(trained->pixart);
+            QCOMPARE(trained->card().denoiser, std::string("pixart"));
+            QCOMPARE(trained->pixart->config().numLayers, 2);
+            QCOMPARE(QString::fromStdString(trained->pixart->config().imageShortcut), shortcut);
+            QVERIFY(!torch::equal(trained->pixart->proj_out->weight, initial->pixart->proj_out->weight));
+        }
     }
 };
 
