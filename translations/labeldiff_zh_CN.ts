@@ -1210,6 +1210,22 @@ Checking…</source>
         <translation>从头训练</translation>
     </message>
     <message>
+        <source>U-Net</source>
+        <translation>U-Net</translation>
+    </message>
+    <message>
+        <source>DiT</source>
+        <translation>DiT</translation>
+    </message>
+    <message>
+        <source>The network that denoises the mask, for a model trained from scratch: a U-Net (GS, DiGSeg) or a PixArt-style Diffusion Transformer (GenMask). A fine-tuned model keeps its base's.</source>
+        <translation>为掩码去噪的网络（仅用于从头训练的模型）：U-Net（GS、DiGSeg）或 PixArt 式扩散 Transformer（GenMask）。微调的模型沿用其基础模型的网络。</translation>
+    </message>
+    <message>
+        <source>Denoiser:</source>
+        <translation>去噪网络：</translation>
+    </message>
+    <message>
         <source>Fine-tune an existing model directory (the default one, or any other), or train a small self-contained model from scratch over the dataset's class names.</source>
         <translation>微调已有的模型目录（默认模型或其他任意模型），或基于数据集的类别名称从头训练一个小型独立模型。</translation>
     </message>

@@ -143,6 +143,12 @@ void TrainingPanel::buildUi() {
     baseKind_->addItem(tr("From scratch"), int(BaseKind::Scratch));
     baseKind_->setToolTip(tr("Fine-tune an existing model directory (the default one, or any other), or train "
                              "a small self-contained model from scratch over the dataset's class names."));
+    denoiser_ = new QComboBox;
+    denoiser_->addItem(tr("U-Net"), QStringLiteral("unet"));
+    denoiser_->addItem(tr("DiT"), QStringLiteral("dit"));
+    denoiser_->setToolTip(tr("The network that denoises the mask, for a model trained from scratch: a U-Net "
+                             "(GS, DiGSeg) or a PixArt-style Diffusion Transformer (GenMask). A fine-tuned "
+                             "model keeps its base's."));
     basePath_ = new QLineEdit;
     basePath_->setPlaceholderText(tr("model directory"));
     baseBrowse_ = new QPushButton(tr("Browse…"));
@@ -161,6 +167,7 @@ void TrainingPanel::buildUi() {
     auto* modelForm = new QFormLayout;
     modelForm->addRow(tr("Base:"), baseKind_);
     modelForm->addRow(tr("Directory:"), baseRow);
+    modelForm->addRow(tr("Denoiser:"), denoiser_);
     modelForm->addRow(tr("Output:"), outRow);
     modelForm->addRow(QString(), loadConfig);
     auto* modelBox = new QGroupBox(tr("Model"));
@@ -369,6 +376,7 @@ void TrainingPanel::buildUi() {
         basePath_->setEnabled(k == BaseKind::Directory);
         baseBrowse_->setEnabled(k == BaseKind::Directory);
         resolution_->setEnabled(k == BaseKind::Scratch);
+        denoiser_->setEnabled(k == BaseKind::Scratch);
     });
     emit baseKind_->currentIndexChanged(baseKind_->currentIndex());
     connect(baseBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseBase);
@@ -536,7 +544,8 @@ json TrainingPanel::buildConfig(QString* error) {
               {"log_every", 1}};
     const QString base = baseModelDir();
     if (BaseKind(baseKind_->currentData().toInt()) == BaseKind::Scratch) {
-        c["model"] = {{"resolution", resolution_->value()}};
+        c["model"] = {{"resolution", resolution_->value()},
+                      {"denoiser", denoiser_->currentData().toString().toStdString()}};
     } else {
         if (base.isEmpty()) return fail(tr("Choose a base model first (or train from scratch)."));
         c["base_model"] = QFileInfo(base).absoluteFilePath().toStdString();

@@ -103,6 +103,7 @@ public:
     QSpinBox* checkpointEveryBox() const { return checkpointEvery_; }
     QDoubleSpinBox* valFractionBox() const { return valFraction_; }
     QComboBox* deviceBox() const { return device_; }
+    QComboBox* denoiserBox() const { return denoiser_; }
     QPushButton* startButton() const { return start_; }
     QPushButton* stopButton() const { return stop_; }
     QPushButton* resumeButton() const { return resume_; }
@@ -169,6 +170,7 @@ private:
     QLabel* summaryLabel_;
     QDoubleSpinBox* valFraction_;
     QComboBox* baseKind_;
+    QComboBox* denoiser_;
     QLineEdit* basePath_;
     QPushButton* baseBrowse_;
     QLineEdit* output_;

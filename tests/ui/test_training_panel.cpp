@@ -100,6 +100,34 @@ private slots:
         QVERIFY(!c.contains("base_model"));
     }
 
+    // The denoiser is chosen for a model trained from scratch; a fine-tune keeps its base's.
+    void denoiserChoice_data() {
+        QTest::addColumn<int>("index");
+        QTest::addColumn<QString>("denoiser");
+        QTest::newRow("U-Net") << 0 << "unet";
+        QTest::newRow("DiT") << 1 << "dit";
+    }
+    void denoiserChoice() {
+        QFETCH(int, index);
+        QFETCH(QString, denoiser);
+        ModelRegistry reg;
+        TrainingPanel panel(&reg);
+        QSignalSpy summary(&panel, &TrainingPanel::summaryReady);
+        panel.setDataset(TrainingPanel::DataKind::Coco, coco_);
+        QTRY_VERIFY_WITH_TIMEOUT(summary.count() > 0, 20000);
+        panel.setOutputDir(dir_.filePath("unused"));
+        panel.setBaseModel(TrainingPanel::BaseKind::Scratch);
+        QVERIFY(panel.denoiserBox()->isEnabled());
+        panel.denoiserBox()->setCurrentIndex(index);
+        QString error;
+        const json c = panel.buildConfig(&error);
+        QVERIFY2(!c.is_null(), qPrintable(error));
+        QCOMPARE(QString::fromStdString(c["model"]["denoiser"].get<std::string>()), denoiser);
+        QCOMPARE(panel.denoiserBox()->currentText(), index == 0 ? QString("U-Net") : QString("DiT"));
+        panel.setBaseModel(TrainingPanel::BaseKind::Default);
+        QVERIFY(!panel.denoiserBox()->isEnabled());
+    }
+
     void trainStopResumeRegisterSegment() {
         ModelRegistry reg;
         TrainingPanel panel(&reg);
