@@ -4,6 +4,7 @@
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
 #include "ui/task_progress.h"
+#include "ui/undo_history.h"
 
 #include <algorithm>
 #include <set>
@@ -65,6 +66,7 @@ TaskProgress* BatchLabeler::start(const BatchOptions& options, QString* error) {
     if (queue_.empty()) return fail(tr("There are no images to label with these options."));
     position_ = 0;
     labelled_ = 0;
+    leftAlone_ = 0;
     failures_.clear();
     task_ = new TaskProgress(tr("Labelling all images"), this);
     task_->setTotal(int(queue_.size()));
@@ -86,6 +88,9 @@ void BatchLabeler::next() {
     task_->setProgress(int(position_));
     if (position_ >= queue_.size()) {
         QString summary = tr("Labelled %n image(s)", nullptr, labelled_);
+        if (leftAlone_)
+            summary += QStringLiteral("; ") +
+                       tr("%n left as they were: edits undone on them can still be redone", nullptr, leftAlone_);
         if (!failures_.isEmpty()) summary += QStringLiteral("; ") + tr("%n failed: %1", nullptr, int(failures_.size())).arg(failures_.first());
         end(summary);
         return;
@@ -142,9 +147,11 @@ void BatchLabeler::onResult(const SegmentResultPtr& result) {
             list.push_back(std::move(a));
         }
         const ImageStatus status = ImageEditCommand::statusFor(img->status, list);
-        doc_->undoStack()->push(new ImageEditCommand(doc_, imageId, std::move(list), status,
-                                                     tr("Label %1 by model").arg(QString::fromStdString(img->fileName))));
-        ++labelled_;
+        // The person may be undoing and redoing meanwhile: their redo entries stay.
+        auto* edit = new ImageEditCommand(doc_, imageId, std::move(list), status,
+                                          tr("Label %1 by model").arg(QString::fromStdString(img->fileName)));
+        if (pushKeepingRedo(doc_->undoStack(), edit) == HistoryPlacement::Refused) ++leftAlone_;
+        else ++labelled_;
     }
     ++position_;
     if (task_ && task_->isCancelRequested()) {

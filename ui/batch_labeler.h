@@ -36,6 +36,8 @@ public:
     TaskProgress* start(const BatchOptions& options, QString* error = nullptr);
     bool isRunning() const { return task_ != nullptr; }
     int labelled() const { return labelled_; }
+    // Results not applied because a redo entry edits the same image (ui/undo_history.h).
+    int leftAlone() const { return leftAlone_; }
     QStringList failures() const { return failures_; }
 
 signals:
@@ -59,6 +61,7 @@ private:
     size_t position_ = 0;
     quint64 current_ = 0;
     int labelled_ = 0;
+    int leftAlone_ = 0;
     QStringList failures_;
     QPointer<TaskProgress> task_;
 };

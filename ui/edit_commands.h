@@ -7,6 +7,7 @@
 
 #include <QUndoCommand>
 
+#include <set>
 #include <vector>
 
 namespace ld {
@@ -22,7 +23,13 @@ public:
     void undo() override;
     void redo() override;
 
+    int64_t imageId() const { return imageId_; }
+    std::set<int64_t> categoriesAfter() const;
+    // The same swap, as a child of `parent` (or top-level): undo_history re-adds redo entries.
+    ImageEditCommand* clone(QUndoCommand* parent) const;
+
 private:
+    ImageEditCommand(const ImageEditCommand& other, QUndoCommand* parent);
     LabelDocument* doc_;
     int64_t imageId_;
     std::vector<ProjectAnnotation> before_, after_;
@@ -35,7 +42,11 @@ public:
     void undo() override;
     void redo() override;
 
+    std::set<int64_t> removedCategories() const;
+    CategoryEditCommand* clone(QUndoCommand* parent) const;
+
 private:
+    CategoryEditCommand(const CategoryEditCommand& other, QUndoCommand* parent);
     LabelDocument* doc_;
     std::vector<ProjectCategory> before_, after_;
 };
