@@ -31,6 +31,7 @@
 #include "core/json_read.h"
 #include "core/image.h"
 #include "core/image_header_parser.h"
+#include "core/pixel_limit.h"
 #include "core/png_codec.h"
 #include "core/polygon.h"
 #include "core/segmentation.h"
@@ -307,6 +308,7 @@ private:
                               !j["imageData"].get_ref<const std::string&>().empty();
         const bool sized = h > 0 && w > 0 && h < (1 << 20) && w < (1 << 20);
         if (sized) {
+            checkPixelLimit(w, h, file.string(), "imageWidth × imageHeight");
             image.height = int(h);
             image.width = int(w);
         } else if (embedded) {
@@ -456,11 +458,18 @@ private:
     static BinaryMask placeMask(const std::string& b64, const std::vector<std::pair<double, double>>& pts,
                                 const ImageInfo& image, const std::string& where, Warnings& warnings) {
         const cv::Mat crop = pngToLabels(decodePng(base64Decode(b64, where), where), true, where);
-        const int x1 = int(std::floor(std::min(pts[0].first, pts.back().first)));
-        const int y1 = int(std::floor(std::min(pts[0].second, pts.back().second)));
+        // Points from the file may be anywhere a double reaches (fuzzing found 3.9e9 and
+        // 1e95, cast to int: undefined). Far enough out to clip away entirely, and close
+        // enough that x2 - x1 + 1 and x1 + width stay within int.
+        const auto pixel = [](double v) {
+            constexpr double kFar = double(1 << 29);
+            return int(std::floor(std::isfinite(v) ? std::clamp(v, -kFar, kFar) : kFar));
+        };
+        const int x1 = pixel(std::min(pts[0].first, pts.back().first));
+        const int y1 = pixel(std::min(pts[0].second, pts.back().second));
         if (pts.size() >= 2) {
-            const int x2 = int(std::floor(std::max(pts[0].first, pts[1].first)));
-            const int y2 = int(std::floor(std::max(pts[0].second, pts[1].second)));
+            const int x2 = pixel(std::max(pts[0].first, pts[1].first));
+            const int y2 = pixel(std::max(pts[0].second, pts[1].second));
             if (x2 - x1 + 1 != crop.cols || y2 - y1 + 1 != crop.rows)
                 warnings.add("mask shapes whose PNG size differs from their box (PNG size used)");
         }
