@@ -1,6 +1,9 @@
 #include "core/overlay.h"
 
+#include "core/format_util.h"
 #include "core/palette.h"
+
+#include <filesystem>
 
 #include <opencv2/imgproc.hpp>
 
@@ -23,6 +26,20 @@ cv::Mat renderOverlay(const cv::Mat& rgb, const Dataset& dataset, int64_t imageI
             cv::findContours(m.mat().clone(), contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
             cv::drawContours(out, contours, -1, color, options.outlineWidth, cv::LINE_AA);
         }
+    }
+    return out;
+}
+
+std::map<int64_t, std::string> overlayFileNames(const Dataset& dataset, const std::string& suffix) {
+    auto stemOf = [](const ImageInfo& image) {
+        return safeFileName(std::filesystem::path(image.fileName).stem().string());
+    };
+    std::map<std::string, int> stems;
+    for (const auto& image : dataset.images) ++stems[stemOf(image)];
+    std::map<int64_t, std::string> out;
+    for (const auto& image : dataset.images) {
+        const std::string stem = stemOf(image);
+        out[image.id] = (stems[stem] > 1 ? stem + "-" + std::to_string(image.id) : stem) + suffix + ".png";
     }
     return out;
 }

@@ -5,6 +5,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <map>
+#include <string>
+
 namespace ld {
 
 struct OverlayOptions {
@@ -16,5 +19,10 @@ struct OverlayOptions {
 // in `dataset.categories` (core/palette.h).
 cv::Mat renderOverlay(const cv::Mat& rgb, const Dataset& dataset, int64_t imageId,
                       const OverlayOptions& options = {});
+
+// A file name per image id for a folder of overlays: the image's stem (safeFileName) +
+// `suffix` + ".png", or stem-<id> + suffix + ".png" where images share a stem (a.png and
+// a.jpg, x/a.png), so that no overlay overwrites another; never a path.
+std::map<int64_t, std::string> overlayFileNames(const Dataset& dataset, const std::string& suffix = "");
 
 }  // namespace ld

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -31,13 +32,13 @@ ld::cli::CommandRegistrar reg{{"overlay", "Draw a dataset's annotations over its
         ro.imagesDir = *images;
         const ld::Dataset ds = f->read(*input, ro);
         fs::create_directories(*out);
+        const std::map<int64_t, std::string> names = ld::overlayFileNames(ds, "_overlay");
         int written = 0;
         for (const ld::ImageInfo& img : ds.images) {
             const std::string src = (fs::path(ds.imagesDir) / img.fileName).string();
             if (!fs::exists(src)) continue;  // the reader already counted it as a warning
             const cv::Mat rgb = ld::loadImageRgb(src);
-            const std::string dst = (fs::path(*out) / fs::path(img.fileName).stem()).string() + "_overlay.png";
-            ld::saveImage(dst, ld::renderOverlay(rgb, ds, img.id));
+            ld::saveImage((fs::path(*out) / names.at(img.id)).string(), ld::renderOverlay(rgb, ds, img.id));
             ++written;
         }
         std::cout << "wrote " << written << " overlay images to " << *out << "\n";
