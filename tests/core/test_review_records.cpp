@@ -6,7 +6,9 @@
 #include "core/dataset_formats.h"
 #include "core/error.h"
 #include "core/project.h"
+#include "core/line_chart.h"
 #include "core/provenance_json.h"
+#include "core/review_queue.h"
 #include "core/uncertainty_score.h"
 
 #include <QFile>
@@ -135,6 +137,55 @@ private slots:
         const ld::BinaryMask mask = rect(8, 8, 1, 1, 4, 4);
         QVERIFY_THROWS_EXCEPTION(ld::Error, ld::uncertaintyScore(mask, constant(8, 9, 0), {}, 0.5f));
         QVERIFY_THROWS_EXCEPTION(ld::Error, ld::uncertaintyScore(mask, constant(8, 8, 0), {constant(4, 4, 0)}, 0.5f));
+    }
+
+    // Pending images by disputed share of their pixels; unscored pending images after the
+    // scored; reviewed proposals and hand-made annotations put no image in the queue.
+    void reviewQueueOrder() {
+        ld::Project p = reviewedProject();
+        p.images.push_back({3, "c.png", 16, 12, ld::ImageStatus::Labelled, {}});
+        p.images.push_back({4, "d.png", 16, 12, ld::ImageStatus::Labelled, {}});
+        ld::ProjectAnnotation more = p.annotations[2];  // unreviewed, 12 disputed, on image 2
+        more.id = 4;
+        more.imageId = 3;
+        more.provenance.uncertainty = ld::UncertaintyScore{0.2, 0.5, 30};
+        ld::ProjectAnnotation unscored = more;
+        unscored.id = 5;
+        unscored.imageId = 4;
+        unscored.provenance.uncertainty.reset();
+        p.annotations.push_back(unscored);
+        p.annotations.push_back(more);
+        QCOMPARE(ld::reviewQueue(p), (std::vector<int64_t>{3, 2, 4}));
+        QCOMPARE(*ld::reviewPriority(p, 3), 30.0 / (16 * 12));
+        QVERIFY(!ld::reviewPriority(p, 1));  // its only proposal was reviewed
+        QVERIFY(!ld::reviewPriority(p, 4));
+    }
+
+    void editEffortAndOutcome() {
+        const ld::BinaryMask a = rect(12, 16, 2, 2, 8, 8), b = rect(12, 16, 4, 2, 10, 8);
+        QCOMPARE(ld::editEffort(a, a), int64_t(0));
+        QCOMPARE(ld::editEffort(a, b), int64_t(2 * 2 * 6));
+        QCOMPARE(ld::reviewOutcome(a, a).action, ld::ReviewAction::Accepted);
+        const ld::ReviewOutcome o = ld::reviewOutcome(a, b);
+        QCOMPARE(o.action, ld::ReviewAction::Edited);
+        QCOMPARE(o.iou, 24.0 / 48.0);
+        QVERIFY_THROWS_EXCEPTION(ld::Error, ld::editEffort(a, rect(8, 8, 0, 0, 1, 1)));
+    }
+
+    // The chart draws each series in its colour inside the axes.
+    void lineChartDrawsTheSeries() {
+        ld::LineChart c;
+        c.title = "t";
+        c.series.push_back({"a", {214, 39, 40}, {{0, 0.4}, {3, 0.5}, {6, 0.55}}});
+        const cv::Mat img = ld::drawLineChart(c, 320, 200);
+        QCOMPARE(img.type(), CV_8UC3);
+        int red = 0;
+        for (int y = 0; y < img.rows; ++y)
+            for (int x = 0; x < img.cols; ++x) {
+                const cv::Vec3b v = img.at<cv::Vec3b>(y, x);
+                red += v[2] > 180 && v[1] < 80 && v[0] < 80;
+            }
+        QVERIFY2(red > 50, qPrintable(QString::number(red)));
     }
 
     void projectRoundTrip() {
