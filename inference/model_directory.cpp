@@ -5,6 +5,7 @@
 #include "core/json_read.h"
 #include "inference/autoencoder_kl.h"
 #include "inference/bpe_tokenizer.h"
+#include "inference/cancel_token.h"
 #include "inference/phrase_vocabulary.h"
 #include "inference/clip_text_model.h"
 #include "inference/mask_codec.h"
@@ -101,6 +102,8 @@ int64_t ModelDirectory::totalParameters() const {
 }
 
 std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath, const ModelDirectoryOptions& options) {
+    throwIfCancelled(options.cancel);
+    const LoadCancelScope cancelBetweenTensors(options.cancel);
     auto dir = std::shared_ptr<ModelDirectory>(new ModelDirectory());
     dir->root_ = rootPath;
     const fs::path root(rootPath);
@@ -130,6 +133,8 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
     auto attempt = [&](const std::string& role, const std::function<void()>& fn) {
         try {
             fn();
+        } catch (const Cancelled&) {
+            throw;  // not a problem of the model: nothing more to report
         } catch (const Error& e) {
             problems.push_back(role + ": " + e.what());
         } catch (const std::exception& e) {
@@ -138,6 +143,7 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
     };
 
     for (const auto& [role, folderName] : card.components) {
+        throwIfCancelled(options.cancel);
         const fs::path folder = root / folderName;
         ComponentInfo info;
         info.role = role;

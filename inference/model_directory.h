@@ -29,6 +29,7 @@ class CLIPTextModel;
 class BpeTokenizer;
 class PhraseVocabulary;
 class LinearMaskProjectionImpl;
+class CancelToken;
 
 struct ComponentInfo {
     std::string role;        // "unet", "image_encoder", ...
@@ -43,12 +44,15 @@ struct ComponentInfo {
 struct ModelDirectoryOptions {
     c10::Device device{c10::kCPU};
     c10::ScalarType dtype = c10::kFloat;
+    // Checked before each component and between tensors (LoadCancelScope): open() then
+    // throws ld::Cancelled, having built nothing that outlives it.
+    const CancelToken* cancel = nullptr;
 };
 
 class ModelDirectory {
 public:
     // Throws one ld::Error(root, "N problems: ...") listing every missing folder, bad
-    // config, tensor mismatch and inconsistency. A directory without a model card is
+    // config, tensor mismatch and inconsistency, or ld::Cancelled (options.cancel). A directory without a model card is
     // taken as a bare diffusers folder: the card's defaults with the sub-folders present.
     static std::shared_ptr<ModelDirectory> open(const std::string& root, const ModelDirectoryOptions& options = {});
 

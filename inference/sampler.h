@@ -8,6 +8,7 @@
 // This header is deliberately free of LibTorch so that ui/ can include it cheaply; the
 // sampler owns its tensors and must be used from one thread (the inference worker).
 #include "core/mask.h"
+#include "inference/cancel_token.h"
 
 #include <opencv2/core.hpp>
 
@@ -87,22 +88,6 @@ struct SemanticSegmentation {
     // phrase of highest probability, background when that probability is below the
     // background threshold.
     cv::Mat labels;
-};
-
-class CancelToken {
-public:
-    void cancel() { flag_.store(true); }
-    void reset() { flag_.store(false); }
-    bool cancelled() const { return flag_.load(); }
-
-private:
-    std::atomic<bool> flag_{false};
-};
-
-// Thrown out of Sampler::segment* when the token was cancelled between steps.
-class Cancelled : public std::runtime_error {
-public:
-    Cancelled() : std::runtime_error("cancelled") {}
 };
 
 using TrajectoryCallback = std::function<void(const TrajectoryFrame&)>;

@@ -1,6 +1,7 @@
 #include "inference/state_dict.h"
 
 #include "core/error.h"
+#include "inference/cancel_token.h"
 
 #include <sstream>
 
@@ -47,7 +48,9 @@ void loadStateDict(torch::nn::Module& module, const TensorMap& tensors, const st
         throw Error(source, os.str());
     }
     torch::NoGradGuard noGrad;
+    const CancelToken* cancel = LoadCancelScope::current();
     for (auto& [name, target] : targets) {
+        throwIfCancelled(cancel);  // a large model's load stops within one tensor's copy
         const torch::Tensor& source = tensors.at(name);
         target.copy_(source.to(target.device(), target.scalar_type()));
         releaseMappedPages(source);

@@ -32,13 +32,22 @@ InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(n
                 defaultThreshold_ = tau;
                 emit modelLoaded(name, device);
             });
-    connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& dir, const QString& message, quint64 gen) {
+    connect(worker_, &InferenceWorker::modelFailed, this,
+            [this](const QString& dir, const QString& message, quint64 gen, bool modelKept) {
+                if (gen != generation_) return;
+                loading_ = false;
+                if (!modelKept) {
+                    modelDir_.clear();
+                    modelName_.clear();
+                }
+                emit modelFailed(dir, message);
+            });
+    connect(worker_, &InferenceWorker::modelLoadCancelled, this, [this](const QString& dir, quint64 gen) {
         if (gen != generation_) return;
         loading_ = false;
-        modelDir_.clear();
-        modelName_.clear();
-        emit modelFailed(dir, message);
+        emit modelLoadCancelled(dir);
     });
+    connect(worker_, &InferenceWorker::deviceNote, this, &InferenceService::deviceNote);
     connect(worker_, &InferenceWorker::started, this, &InferenceService::started);
     connect(worker_, &InferenceWorker::frames, this, &InferenceService::frames);
     connect(worker_, &InferenceWorker::finished, this, [this](const SegmentResultPtr& r) {
@@ -58,6 +67,7 @@ InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(n
 
 InferenceService::~InferenceService() {
     cancelAll();
+    cancelLoad();
     // The model must be destroyed on the thread that created it; queued behind the
     // (now cancelled) requests, which each end within one step.
     // Quitting from inside the queue (not thread_.quit() from here) guarantees that the
@@ -71,10 +81,17 @@ InferenceService::~InferenceService() {
 }
 
 void InferenceService::loadModel(const QString& dir, const QString& device, int threads) {
+    cancelLoad();  // the model chosen before this one is not wanted any more
     loading_ = true;
     const quint64 gen = ++generation_;
-    QMetaObject::invokeMethod(worker_, [w = worker_, dir, device, threads, gen] { w->loadModel(dir, device, threads, gen); },
-                              Qt::QueuedConnection);
+    loadCancel_ = std::make_shared<CancelToken>();
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, dir, device, threads, gen, c = loadCancel_] { w->loadModel(dir, device, threads, gen, c); },
+        Qt::QueuedConnection);
+}
+
+void InferenceService::cancelLoad() {
+    if (loadCancel_) loadCancel_->cancel();
 }
 
 quint64 InferenceService::submit(SegmentRequest request) {

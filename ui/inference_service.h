@@ -22,9 +22,14 @@ public:
     explicit InferenceService(QObject* parent = nullptr);
     ~InferenceService() override;
 
-    // Replaces the model; modelLoaded or modelFailed follows. Queued behind running work.
+    // Replaces the model; modelLoaded, modelFailed or modelLoadCancelled follows. Queued
+    // behind running work; a load still in progress is cancelled (it stops between two
+    // tensors). Until the new model is complete the one in use stays, and stays after a
+    // failed or cancelled load.
     // threads: CPU threads for the model's work (0: the default policy, inference/device.h).
     void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"), int threads = 0);
+    // Stops the load in progress, if any; modelLoadCancelled follows.
+    void cancelLoad();
     bool hasModel() const { return !modelDir_.isEmpty(); }
     bool isLoading() const { return loading_; }
     QString modelDir() const { return modelDir_; }
@@ -48,6 +53,9 @@ public:
 signals:
     void modelLoaded(const QString& name, const QString& device);
     void modelFailed(const QString& dir, const QString& message);
+    void modelLoadCancelled(const QString& dir);
+    // Why the model runs where it does (a training run holds the GPU, or let it go).
+    void deviceNote(const QString& note);
     void started(quint64 id);
     void frames(quint64 id, const QVector<ld::TrajectoryImage>& frames);
     void finished(const ld::SegmentResultPtr& result);
@@ -62,6 +70,7 @@ private:
     QHash<quint64, std::shared_ptr<CancelToken>> tokens_;
     quint64 nextId_ = 1;
     quint64 generation_ = 0;  // the latest loadModel; answers to older ones are ignored
+    std::shared_ptr<CancelToken> loadCancel_;  // the latest loadModel's
     std::shared_ptr<std::atomic<quint64>> latestPrepare_ = std::make_shared<std::atomic<quint64>>(0);
     bool loading_ = false;
     QString modelDir_, modelName_, device_;

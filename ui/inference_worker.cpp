@@ -2,7 +2,9 @@
 
 #include "core/image.h"
 #include "inference/device.h"
+#include "inference/gpu_arbiter.h"
 #include "inference/model_card.h"
+#include "inference/model_directory.h"
 #include "inference/model_provenance.h"
 #include "ui/mask_image.h"
 
@@ -12,28 +14,110 @@
 
 namespace ld {
 
-InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {}
+InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent), mailbox_(std::make_shared<Mailbox>()) {
+    mailbox_->worker = this;
+    // A training run let a card go: a model sent to the CPU for it goes back.
+    released_ = GpuArbiter::process().subscribe([m = mailbox_](const std::string&, GpuArbiter::Party party) {
+        if (party != GpuArbiter::Party::Training) return;
+        std::lock_guard<std::mutex> lock(m->mutex);
+        if (m->worker) QMetaObject::invokeMethod(m->worker, [w = m->worker] { w->returnToGpu(); }, Qt::QueuedConnection);
+    });
+}
 
-InferenceWorker::~InferenceWorker() = default;
+InferenceWorker::~InferenceWorker() {
+    {
+        std::lock_guard<std::mutex> lock(mailbox_->mutex);
+        mailbox_->worker = nullptr;
+    }
+    if (released_) GpuArbiter::process().unsubscribe(released_);
+}
 
-void InferenceWorker::loadModel(const QString& dir, const QString& device, int threads, quint64 generation) {
-    try {
+void InferenceWorker::loadModel(const QString& dir, const QString& device, int threads, quint64 generation,
+                                const std::shared_ptr<CancelToken>& cancel) {
+    generation_ = generation;
+    open(dir, device, threads, cancel.get(), QString());
+}
+
+void InferenceWorker::open(const QString& dir, const QString& device, int threads, const CancelToken* cancel,
+                           const QString& why) {
+    GpuArbiter::Lease lease;
+    const auto load = [&] {
         SamplerOptions options;
         options.device = device.toStdString();
         options.threads = threads;
-        // Release the old model first: two models at once may not fit.
-        sampler_.reset();
-        modelDir_.clear();
-        sampler_ = Sampler::open(dir.toStdString(), options);
+        ComputeTarget target = selectCompute({options.device, options.dtype, options.threads});
+        if (target.device.is_cuda()) {
+            lease = GpuArbiter::process().acquireForInference(target.device.str(), [m = mailbox_] {
+                std::lock_guard<std::mutex> lock(m->mutex);
+                if (m->worker) QMetaObject::invokeMethod(m->worker, [w = m->worker] { w->yieldGpu(); }, Qt::QueuedConnection);
+            });
+            if (lease.fellBack()) {
+                options.device = "cpu";
+                target = selectCompute({options.device, options.dtype, options.threads});
+            }
+        }
+        ModelDirectoryOptions mo;
+        mo.device = target.device;
+        mo.dtype = target.dtype;
+        mo.cancel = cancel;
+        return std::make_unique<Sampler>(ModelDirectory::open(dir.toStdString(), mo), options);
+    };
+    // The model in use keeps the thread count it was loaded with.
+    const auto keepPrevious = [&] {
+        if (sampler_) configureThreads(threads_);
+    };
+    try {
+        throwIfCancelled(cancel);
+        std::unique_ptr<Sampler> loaded;
+        try {
+            loaded = load();
+        } catch (const std::exception& e) {
+            if (!sampler_ || !isOutOfMemory(e)) throw;
+            // Both models do not fit: the old one goes, the new one is tried again.
+            sampler_.reset();
+            lease_.release();
+            modelDir_.clear();
+            loaded = load();
+        }
+        sampler_ = std::move(loaded);  // the old model is freed before its card is released
+        lease_ = std::move(lease);
         modelDir_ = dir;
+        device_ = device;
+        threads_ = threads;
         const ModelCard& card = sampler_->card();
         const QString name = card.name.empty() ? QFileInfo(dir).fileName() : QString::fromStdString(card.name);
         emit modelLoaded(dir, name, QString::fromStdString(sampler_->deviceName()), sampler_->resolution(),
-                         card.defaults.threshold, intraOpThreads(), generation);
+                         card.defaults.threshold, intraOpThreads(), generation_);
+        const QString note = lease_.fellBack() ? QString::fromStdString(lease_.note()) : why;
+        if (!note.isEmpty()) emit deviceNote(note);
+    } catch (const Cancelled&) {
+        keepPrevious();
+        emit modelLoadCancelled(dir, generation_);
     } catch (const std::exception& e) {
-        sampler_.reset();
-        emit modelFailed(dir, QString::fromStdString(e.what()), generation);
+        keepPrevious();
+        emit modelFailed(dir, QString::fromStdString(e.what()), generation_, sampler_ != nullptr);
     }
+}
+
+void InferenceWorker::yieldGpu() {
+    if (!sampler_ || !lease_.holdsGpu()) return;
+    const QString gpu = QString::fromStdString(lease_.device());
+    // The card goes before the CPU copy is built: the training run is waiting for it.
+    sampler_.reset();
+    lease_.release();
+    const QString requested = device_;
+    const QString dir = modelDir_;
+    open(dir, QStringLiteral("cpu"), threads_, nullptr,
+         tr("A training run needs %1: the model runs on the CPU until it ends").arg(gpu));
+    device_ = requested;  // where to go back to
+    onCpuForTraining_ = sampler_ != nullptr;
+}
+
+void InferenceWorker::returnToGpu() {
+    if (!sampler_ || (!onCpuForTraining_ && !lease_.fellBack())) return;
+    onCpuForTraining_ = false;
+    const QString dir = modelDir_, device = device_;
+    open(dir, device, threads_, nullptr, tr("The training run let the GPU go: the model is back on it"));
 }
 
 void InferenceWorker::run(const SegmentRequest& request) {
@@ -129,7 +213,14 @@ void InferenceWorker::prepare(const QString& imagePath, quint64 generation,
 }
 
 void InferenceWorker::shutdown() {
+    {
+        std::lock_guard<std::mutex> lock(mailbox_->mutex);
+        mailbox_->worker = nullptr;
+    }
+    GpuArbiter::process().unsubscribe(released_);
+    released_ = 0;
     sampler_.reset();
+    lease_.release();
     image_ = cv::Mat();
     modelDir_.clear();
 }

@@ -391,6 +391,7 @@ void MainWindow::connectEngine() {
     connect(sampler_, &SamplerPanel::thresholdChanged, this, &MainWindow::onThreshold);
 
     connect(service_, &InferenceService::modelLoaded, this, [this](const QString& name, const QString& device) {
+        endLoadTask(tr("loaded"));
         statusModel_->setText(tr("model: %1").arg(name));
         statusDevice_->setText(device.startsWith(QLatin1String("cpu"))
                                    ? tr("device: %1, %n thread(s)", nullptr, service_->threads()).arg(device)
@@ -401,9 +402,19 @@ void MainWindow::connectEngine() {
         emit modelReady(name);
     });
     connect(service_, &InferenceService::modelFailed, this, [this](const QString&, const QString& message) {
-        statusModel_->setText(tr("no model"));
-        sampler_->setModelStatus(tr("Not loaded"));
-        report(message);
+        endLoadTask(tr("failed"));
+        showModelInUse();
+        report(service_->hasModel() ? tr("%1\n\nStill using %2.").arg(message, service_->modelName()) : message);
+    });
+    // Announced after modelLoaded's own message, which it replaces.
+    connect(service_, &InferenceService::deviceNote, this, [this](const QString& note) {
+        statusBar()->showMessage(note, 15000);
+        sampler_->setModelStatus(tr("%1 on %2").arg(service_->modelName(), service_->device()) + QStringLiteral(" — ") + note);
+    });
+    connect(service_, &InferenceService::modelLoadCancelled, this, [this](const QString& dir) {
+        endLoadTask(tr("cancelled"));
+        showModelInUse();
+        statusBar()->showMessage(tr("Loading %1 cancelled").arg(QDir::toNativeSeparators(dir)), 5000);
     });
     connect(service_, &InferenceService::frames, this, [this](quint64 id, const QVector<TrajectoryImage>& frames) {
         if (id != segmentId_ || frames.isEmpty()) return;
@@ -1049,7 +1060,7 @@ MainWindow::Snapshot MainWindow::snapshot() const {
     s.imagesDir = doc_->imagesDir();
     s.dirty = doc_->isDirty();
     s.imageIndex = currentImageIndex();
-    s.modelDir = service_->hasModel() || service_->isLoading() ? sampler_->modelDir() : QString();
+    s.modelDir = service_->isLoading() ? sampler_->modelDir() : service_->modelDir();
     return s;
 }
 
@@ -1072,6 +1083,29 @@ void MainWindow::loadModel(const QString& dir) {
     sampler_->setModelStatus(tr("Loading…"));
     statusModel_->setText(tr("loading model…"));
     service_->loadModel(dir, sampler_->device(), cpuThreads());
+    // Cancel (Esc, the status bar's button) stops the load; the model in use stays.
+    if (loadTask_) loadTask_->finish();
+    loadTask_ = new TaskProgress(tr("Loading model %1").arg(QFileInfo(dir).fileName()), this);
+    connect(loadTask_, &TaskProgress::cancelRequested, service_, &InferenceService::cancelLoad);
+    connect(loadTask_, &TaskProgress::finished, loadTask_, &QObject::deleteLater);
+    // A batch or segment run keeps the indicator: it is what the person is waiting for.
+    if (!progress_->task() || progress_->task()->isFinished()) progress_->track(loadTask_);
+}
+
+void MainWindow::endLoadTask(const QString& message) {
+    if (loadTask_) loadTask_->finish(message);
+    loadTask_ = nullptr;
+}
+
+// After a load that did not replace the model: the one still in use, or none.
+void MainWindow::showModelInUse() {
+    if (!service_->hasModel()) {
+        statusModel_->setText(tr("no model"));
+        sampler_->setModelStatus(tr("Not loaded"));
+        return;
+    }
+    statusModel_->setText(tr("model: %1").arg(service_->modelName()));
+    sampler_->setModelStatus(tr("%1 on %2").arg(service_->modelName(), service_->device()));
 }
 
 int MainWindow::cpuThreads() { return QSettings().value(QStringLiteral("cpuThreads"), 0).toInt(); }

@@ -142,6 +142,8 @@ private:
     void onThreshold(double tau);
     void onSegmentResult(const SegmentResultPtr& result);
     void report(const QString& message);
+    void showModelInUse();
+    void endLoadTask(const QString& message);
     bool maybeSave();
     bool interactive() const;
     void updateTitle();
@@ -179,6 +181,7 @@ private:
 
     quint64 segmentId_ = 0;
     QPointer<TaskProgress> segmentTask_;
+    QPointer<TaskProgress> loadTask_;  // the model load in progress
     std::vector<Proposal> proposals_;
     QString exportPath_;
 };

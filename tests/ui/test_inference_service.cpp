@@ -1,7 +1,10 @@
 // The inference thread with a real (untrained, tiny) model: frames arrive batched on the
 // UI thread, a run can be cancelled within a step, a model directory with wrong shapes
 // is refused with a message naming it, and destroying the service mid-run joins quickly.
+// A large model's load is cancelled (Cancel, another model chosen, the window closed)
+// within a fraction of its time, and the model loaded before stays in use.
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
+#include "support/large_model.h"
 #include "support/tiny_model.h"
 
 #include "core/image.h"
@@ -12,6 +15,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <memory>
 
 using namespace ld;
 
@@ -129,6 +134,74 @@ private slots:
         QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
     }
 
+    void cancelledLoadKeepsTheModelInUse_data() {
+        QTest::addColumn<QString>("how");
+        QTest::newRow("cancelLoad") << "cancel";
+        QTest::newRow("another model chosen") << "another";
+        QTest::newRow("the service destroyed") << "destroy";
+    }
+    void cancelledLoadKeepsTheModelInUse() {
+        QFETCH(QString, how);
+        if (large_.isEmpty()) {
+            large_ = dir_.filePath("large");
+            test::writeLargeModel(large_.toStdString());
+            InferenceService s;
+            QSignalSpy loaded(&s, &InferenceService::modelLoaded);
+            QElapsedTimer whole;
+            whole.start();
+            s.loadModel(large_, "cpu");
+            QVERIFY(loaded.wait(120000));
+            wholeMs_ = whole.elapsed();
+            qInfo("a whole load of the large model through the service: %lld ms", wholeMs_);
+            QVERIFY2(wholeMs_ >= 300, "the test model loads too fast to measure a cancel");
+        }
+        auto s = std::make_unique<InferenceService>();
+        QSignalSpy loaded(s.get(), &InferenceService::modelLoaded);
+        s->loadModel(model_, "cpu");
+        QVERIFY(loaded.wait(30000));
+        QSignalSpy cancelled(s.get(), &InferenceService::modelLoadCancelled);
+        QSignalSpy failed(s.get(), &InferenceService::modelFailed);
+        s->loadModel(large_, "cpu");
+        QVERIFY(s->isLoading());
+        QTest::qWait(int(wholeMs_ / 3));  // well into the large load
+        QElapsedTimer clock;
+        clock.start();
+        qint64 latency = -1;
+        if (how == "destroy") {  // the window closed
+            s.reset();
+            latency = clock.elapsed();
+        } else if (how == "cancel") {
+            s->cancelLoad();
+            QVERIFY(cancelled.wait(30000));
+            latency = clock.elapsed();
+            QCOMPARE(cancelled.first().first().toString(), large_);
+            QCOMPARE(loaded.count(), 1);
+        } else {
+            s->loadModel(model_, "cpu");  // the large one is not wanted any more
+            QVERIFY(loaded.wait(30000));
+            latency = clock.elapsed();
+            QCOMPARE(loaded.count(), 2);
+            QCOMPARE(cancelled.count(), 0);  // the answer to a superseded load is not passed on
+        }
+        qInfo("%s: %lld ms after the cancel (whole load %lld ms)", QTest::currentDataTag(), latency, wholeMs_);
+        // Building the U-Net (random initialisation, about half of the load) cannot stop.
+        QVERIFY2(latency < wholeMs_ * 6 / 10, qPrintable(QString::number(latency)));
+        if (!s) return;
+        QCOMPARE(failed.count(), 0);
+        QVERIFY(!s->isLoading());
+        QVERIFY(s->hasModel());
+        QCOMPARE(s->modelDir(), model_);
+        QCOMPARE(s->modelName(), QString("tiny test model"));
+        // And it still segments.
+        QSignalSpy finished(s.get(), &InferenceService::finished);
+        SegmentRequest r;
+        r.imagePath = image_;
+        r.phrases = {"circle"};
+        r.settings.steps = 2;
+        s->submit(r);
+        QVERIFY(finished.wait(30000));
+    }
+
     void badInputIsReported_data() {
         QTest::addColumn<QString>("what");
         QTest::newRow("wrong shapes") << "shapes";
@@ -187,6 +260,8 @@ private slots:
 private:
     QTemporaryDir dir_;
     QString model_, image_;
+    QString large_;
+    qint64 wholeMs_ = 0;
 };
 
 QTEST_MAIN(TestInferenceService)
