@@ -5,7 +5,10 @@
 // and an existing annotation of an (image, category) pair is kept and that pair is not
 // re-labelled. Hours of results are not lost to one bad image or a stopped run: failures
 // are skipped, instances.json is written every few images, and --resume continues to the
-// same result as an uninterrupted run.
+// same result as an uninterrupted run. With --shard K/N (or a Slurm array / Kubernetes
+// indexed job's variables) it labels only its share of the images (core/shard.h) into its
+// own folder, and `labeldiff-cli merge` joins the shards' folders into the one an unsharded
+// run would have written.
 #include "command.h"
 #include "model_option.h"
 #include "model_annotation.h"
@@ -18,6 +21,7 @@
 #include "core/json_read.h"
 #include "core/image.h"
 #include "core/overlay.h"
+#include "core/shard.h"
 #include "inference/batch_labelling.h"
 #include "inference/model_card.h"
 #include "inference/model_provenance.h"
@@ -42,6 +46,7 @@ struct LabelOptions {
     int maxImages = 0;
     int saveEvery = 10;
     bool resume = false;
+    ShardSpec shard;  // resolved from --shard or the environment before run()
 };
 
 std::vector<std::string> phrasesOf(const LabelOptions& o, const ModelCard& card) {
@@ -88,6 +93,7 @@ int run(const LabelOptions& o) {
     // OUT/instances.json, written together with OUT/label-state.json.
     std::set<int64_t> finished;
     Dataset d;
+    int64_t firstNewId = 0;  // a shard's first annotation id: merge numbers the shards' annotations from it
     std::error_code ec;
     const bool resume = o.resume && fs::is_regular_file(statePath, ec);
     // Killed before its first save, a run left nothing to continue: start from the beginning.
@@ -98,6 +104,14 @@ int run(const LabelOptions& o) {
             throw Error(statePath.string(), "the stopped run had other options (input, model, prompts or sampler settings); "
                                             "give the same ones, or run without --resume");
         ReadOptions ro;
+        const nlohmann::json stoppedShard = state.value("shard", nlohmann::json());
+        const ShardSpec stopped = stoppedShard.is_object()
+                                      ? ShardSpec{stoppedShard.at("index").get<int>(), stoppedShard.at("count").get<int>()}
+                                      : ShardSpec{};
+        if (!(stopped == o.shard))
+            throw Error(statePath.string(), "the stopped run labelled shard " + stopped.text() + ", not " +
+                                                o.shard.text() + "; give the same --shard, or run without --resume");
+        if (o.shard.sharded()) firstNewId = stoppedShard.at("first_new_annotation_id").get<int64_t>();
         ro.imagesDir = state.at("images_dir").get<std::string>();
         d = findDatasetFormat("coco")->read(cocoPath.string(), ro);
         for (const auto& id : state.at("finished")) finished.insert(id.get<int64_t>());
@@ -120,18 +134,26 @@ int run(const LabelOptions& o) {
         annotated[a.imageId].insert(a.categoryId);
         nextId = std::max(nextId, a.id + 1);
     }
+    if (firstNewId == 0) firstNewId = nextId;
     fs::create_directories(out / "overlays");
     const auto names = overlayNames(d);
 
     // instances.json first, then the state that names the images it holds: a run killed
     // between the two resumes from the older state and redoes a few images.
+    bool complete = false;  // the loop reached the last image (not --max-images or a kill)
     auto save = [&] {
         WriteOptions w;
         w.imagesDir = d.imagesDir;
         findDatasetFormat("coco")->write(d, cocoPath.string(), w);
-        const nlohmann::json state{{"format", "labeldiff-label-state"}, {"version", 1},
-                                   {"run", identity},                  {"images_dir", d.imagesDir},
-                                   {"finished", finished}};
+        nlohmann::json state{{"format", "labeldiff-label-state"}, {"version", 1},
+                             {"run", identity},                  {"images_dir", d.imagesDir},
+                             {"finished", finished}};
+        // A shard lists every image (merge takes the list from it) but labels only its own.
+        if (o.shard.sharded())
+            state["shard"] = {{"index", o.shard.index},
+                              {"count", o.shard.count},
+                              {"first_new_annotation_id", firstNewId},
+                              {"complete", complete}};
         writeFileAtomic(statePath.string(), state.dump(1) + "\n");
     };
 
@@ -145,8 +167,13 @@ int run(const LabelOptions& o) {
 
     const auto t0 = std::chrono::steady_clock::now();
     size_t count = 0, added = 0, skipped = 0, sinceSave = 0;
+    bool stoppedEarly = false;
     for (const auto& image : d.images) {
-        if (o.maxImages > 0 && int(count) >= o.maxImages) break;
+        if (!shardOwns(o.shard, image.fileName)) continue;
+        if (o.maxImages > 0 && int(count) >= o.maxImages) {
+            stoppedEarly = true;
+            break;
+        }
         if (finished.count(image.id)) {
             ++count;
             continue;
@@ -200,17 +227,18 @@ int run(const LabelOptions& o) {
             flushLines();
         }
     }
+    complete = !stoppedEarly;
     save();
     flushLines();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << nlohmann::json{{"images", count},
-                                {"skipped", skipped},
-                                {"annotations_added", added},
-                                {"seconds", secs},
-                                {"coco", cocoPath.string()},
-                                {"overlays", (out / "overlays").string()}}
-                     .dump()
-              << std::endl;
+    nlohmann::json summary{{"images", count},
+                           {"skipped", skipped},
+                           {"annotations_added", added},
+                           {"seconds", secs},
+                           {"coco", cocoPath.string()},
+                           {"overlays", (out / "overlays").string()}};
+    if (o.shard.sharded()) summary["shard"] = o.shard.text();
+    std::cout << summary.dump() << std::endl;
     return 0;
 }
 
@@ -227,7 +255,16 @@ const CommandRegistrar registrar{Command{
         sub.add_option("--save-every", o->saveEvery, "Write instances.json after every N images (and at the end)")
             ->capture_default_str();
         sub.add_flag("--resume", o->resume, "Continue the run stopped in --out (same options) where it stopped");
-        return [o] {
+        auto shardText = std::make_shared<std::string>();
+        auto completions = std::make_shared<int>(0);
+        sub.add_option("--shard", *shardText,
+                       "Label only shard K of N (K from 0: 0/4 … 3/4), each into its own --out; join them with "
+                       "`labeldiff-cli merge`. Default: from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX");
+        sub.add_option("--shard-count", *completions,
+                       "The number of shards when JOB_COMPLETION_INDEX (Kubernetes indexed job) gives the index");
+        return [o, shardText, completions] {
+            o->shard = shardText->empty() ? shardSpecFromEnvironment(*completions, processEnvironment())
+                                          : parseShardSpec(*shardText);
             o->model = modelOrDefault(o->model);
             return run(*o);
         };
