@@ -56,6 +56,10 @@ private slots:
                                           "segmentation": {"size": [65535, 65535], "counts": [0, 4294836225]}}],
                                         "categories": [{"id": 1, "name": "x"}]})"
                                   << "limit";
+        QTest::newRow("labelme image") << "labelme"
+                                       << R"({"version": "5.5.0", "shapes": [], "imagePath": "a.png",
+                                             "imageHeight": 1000000, "imageWidth": 1000000})"
+                                       << "limit";
         QTest::newRow("project image") << ""
                                        << R"({"labeldiff_project": 1,
                                              "images": [{"id": 1, "file_name": "a.png", "width": 1073741824, "height": 2}]})"
