@@ -50,9 +50,7 @@ double TrainSession::elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart_).count();
 }
 
-double TrainSession::totalWallSeconds() const {
-    return elapsed() + (resumed_.is_object() ? resumed_.value("wall_seconds", 0.0) : 0.0);  // null for a fresh run
-}
+double TrainSession::totalWallSeconds() const { return elapsed() + resumed_.value("wall_seconds", 0.0); }
 
 TrainProgress TrainSession::event(TrainEvent e) const {
     TrainProgress p;

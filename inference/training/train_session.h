@@ -61,7 +61,7 @@ private:
     std::string modelPath_;  // the directory the run started from
     std::shared_ptr<ModelDirectory> model_;
     ModelCard card_;
-    nlohmann::json resumed_;  // the checkpoint's state.json; empty for a fresh run
+    nlohmann::json resumed_ = nlohmann::json::object();  // the checkpoint's state.json; {} for a fresh run
 
     LabelledImages trainData_, valData_;
     std::vector<size_t> trainIdx_, valIdx_, valSubset_;
