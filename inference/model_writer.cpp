@@ -105,8 +105,10 @@ UNet2DConditionConfig unetConfigFor(const FromScratchSpec& s, int textWidth) {
     return c;
 }
 
-PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth) {
-    PixArtTransformerConfig c;
+// What both DiT configs take from a spec alike: blocks, heads, patches, channels, latent side.
+template <class Config>
+Config ditGeometryFor(const FromScratchSpec& s) {
+    Config c;
     c.numLayers = s.numLayers;
     c.numAttentionHeads = s.numAttentionHeads;
     c.attentionHeadDim = s.attentionHeadDim;
@@ -114,6 +116,11 @@ PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth)
     c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
     c.outChannels = s.maskLatentChannels;
     c.sampleSize = s.resolution / s.latentFactor;
+    return c;
+}
+
+PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth) {
+    auto c = ditGeometryFor<PixArtTransformerConfig>(s);
     c.crossAttentionDim = c.innerDim();
     c.captionChannels = textWidth;  // caption_projection maps the phrase encoding to the blocks' width
     c.imageShortcut = s.imageShortcut;
@@ -126,14 +133,7 @@ PixArtTransformerConfig pixartConfigFor(const FromScratchSpec& s, int textWidth)
 }
 
 SD3TransformerConfig sd3ConfigFor(const FromScratchSpec& s, int textWidth) {
-    SD3TransformerConfig c;
-    c.numLayers = s.numLayers;
-    c.numAttentionHeads = s.numAttentionHeads;
-    c.attentionHeadDim = s.attentionHeadDim;
-    c.patchSize = s.patchSize;
-    c.inChannels = s.imageLatentChannels + s.maskLatentChannels;
-    c.outChannels = s.maskLatentChannels;
-    c.sampleSize = s.resolution / s.latentFactor;
+    auto c = ditGeometryFor<SD3TransformerConfig>(s);
     c.posEmbedMaxSize = c.sampleSize / c.patchSize;
     c.jointAttentionDim = textWidth;
     c.captionProjectionDim = c.innerDim();
