@@ -16,7 +16,7 @@ JOBS=${JOBS:-$(nproc)}
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
+  libopencv-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-charts-dev qt6-svg-dev libqt6opengl6-dev
   libgl-dev xvfb xauth
 )

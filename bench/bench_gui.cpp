@@ -15,7 +15,7 @@
 // bundled samples.
 #include "core/default_model.h"
 #include "core/synthetic_scene.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "ui/batch_labeler.h"
 #include "ui/inference_service.h"
 #include "ui/label_document.h"

@@ -7,9 +7,9 @@
 // whole life. --copy loads through owned copies of every tensor (loadSafetensors), the path
 // large models took before mapSafetensors: the same-run baseline.
 #include "core/error.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
-#include "inference/unet.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/unets/unet.h"
 
 #include "bench_support.h"
 

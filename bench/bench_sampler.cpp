@@ -10,9 +10,9 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "core/synthetic_scene.h"
-#include "inference/device.h"
-#include "inference/model_card.h"
-#include "inference/sampler.h"
+#include "inference/runtime/device.h"
+#include "inference/io/model_card.h"
+#include "inference/pipeline/sampler.h"
 
 #include "bench_support.h"
 

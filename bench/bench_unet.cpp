@@ -15,10 +15,10 @@
 // parity check against bench/pytorch/labeldiff_unet.py; --write-config writes the resolved
 // config (after --in-channels) as diffusers' config.json and exits.
 #include "core/error.h"
-#include "inference/device.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
-#include "inference/unet.h"
+#include "inference/runtime/device.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/unets/unet.h"
 
 #include "bench_support.h"
 

@@ -11,9 +11,15 @@ function(labeldiff_warnings target)
   endif()
 endfunction()
 
-# Collect the .cpp files of a folder. Globbing (re-checked at build time) lets every
-# concept live in its own file without a central list that everyone edits.
+# Collect the .cpp files of a layer's folder and the sub-folders named after it (not
+# recursive: a sub-folder with its own CMakeLists, such as inference/training, is a library
+# of its own). Globbing (re-checked at build time) lets every concept live in its own file
+# without a central list that everyone edits.
 function(labeldiff_sources out dir)
-  file(GLOB _srcs CONFIGURE_DEPENDS "${dir}/*.cpp")
+  set(_srcs)
+  foreach(_sub "" ${ARGN})
+    file(GLOB _found CONFIGURE_DEPENDS "${dir}/${_sub}/*.cpp")
+    list(APPEND _srcs ${_found})
+  endforeach()
   set(${out} ${_srcs} PARENT_SCOPE)
 endfunction()

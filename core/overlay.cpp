@@ -1,6 +1,6 @@
 #include "core/overlay.h"
 
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/palette.h"
 
 #include <filesystem>

@@ -2,7 +2,7 @@
 // The header of a .safetensors file (8-byte little-endian length, then JSON naming each
 // tensor's dtype, shape and byte range), validated without LibTorch so that the libFuzzer
 // build can reach it: every lie a hostile header can tell is refused here, before a byte
-// of tensor data is touched. inference/safetensors.cpp maps the file and reads the tensors.
+// of tensor data is touched. inference/io/safetensors.cpp maps the file and reads the tensors.
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 #include "core/shard_merge.h"
 
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/json_read.h"
 #include "core/shard.h"

@@ -2,16 +2,16 @@
 
 #include "core/atomic_file.h"
 #include "core/base64.h"
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
 #include "core/exif_orientation.h"
 #include "core/file_batch.h"
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/image_header_parser.h"
 #include "core/json_read.h"
 #include "core/mask.h"
-#include "core/panoptic.h"
+#include "core/formats/panoptic.h"
 #include "core/png_codec.h"
 #include "core/polygon.h"
 #include "core/project.h"
@@ -19,7 +19,7 @@
 #include "core/safetensors_header.h"
 #include "core/segmentation.h"
 #include "core/segmentation_json.h"
-#include "inference/bpe_tokenizer.h"
+#include "inference/text/bpe_tokenizer.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>

@@ -28,7 +28,7 @@ void AnnotationEditor::setImage(int64_t imageId) {
 void AnnotationEditor::select(int64_t annotationId) {
     if (selected_ == annotationId) return;
     selected_ = annotationId;
-    emit selectionChanged(annotationId);
+    Q_EMIT selectionChanged(annotationId);
 }
 
 BinaryMask AnnotationEditor::maskOf(const ProjectAnnotation& a) const {

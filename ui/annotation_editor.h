@@ -37,7 +37,7 @@ public:
     bool remove();
     bool markReviewed();
 
-signals:
+Q_SIGNALS:
     void selectionChanged(int64_t annotationId);
 
 private:

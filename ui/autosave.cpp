@@ -89,12 +89,12 @@ bool Autosave::saveNow() {
                             {"project", projectToJson(doc_->project())}};
         writeFileAtomic(file.toStdString(), j.dump());
     } catch (const std::exception& e) {
-        emit failed(tr("Autosave failed: %1").arg(QString::fromStdString(e.what())));
+        Q_EMIT failed(tr("Autosave failed: %1").arg(QString::fromStdString(e.what())));
         return false;
     }
     changed_ = false;
     lastFile_ = file;
-    emit saved(file);
+    Q_EMIT saved(file);
     return true;
 }
 

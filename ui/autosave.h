@@ -48,12 +48,12 @@ public:
     // Reads a recovery file (ld::Error naming it when it is damaged).
     static Project load(const Recovery& recovery);
 
-public slots:
+public Q_SLOTS:
     // Writes now if there are changes since the last autosave; false on failure.
     bool saveNow();
     void discard();
 
-signals:
+Q_SIGNALS:
     void saved(const QString& file);
     void failed(const QString& message);
 

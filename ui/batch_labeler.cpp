@@ -170,7 +170,7 @@ void BatchLabeler::end(const QString& summary) {
         t->finish(summary);
         t->deleteLater();
     }
-    emit finished(summary);
+    Q_EMIT finished(summary);
 }
 
 }  // namespace ld

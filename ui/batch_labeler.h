@@ -5,7 +5,7 @@
 // batch_labelling.h): model-made, unreviewed annotations for the categories the image has
 // none of. Work a person did (manual or reviewed annotations) is never touched.
 #include "core/project.h"
-#include "inference/batch_labelling.h"
+#include "inference/pipeline/batch_labelling.h"
 #include "ui/segment_request.h"
 
 #include <QObject>
@@ -40,7 +40,7 @@ public:
     int leftAlone() const { return leftAlone_; }
     QStringList failures() const { return failures_; }
 
-signals:
+Q_SIGNALS:
     // Summary for the status bar, after the last image or a cancel.
     void finished(const QString& summary);
 

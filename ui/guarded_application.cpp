@@ -21,7 +21,7 @@ bool GuardedApplication::notify(QObject* receiver, QEvent* event) {
         message = tr("The last action failed with an unknown error.");
     }
     // Queued: the handler that threw may have left its widget mid-update.
-    QMetaObject::invokeMethod(this, [this, message] { emit uncaughtError(message); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, [this, message] { Q_EMIT uncaughtError(message); }, Qt::QueuedConnection);
     return false;
 }
 

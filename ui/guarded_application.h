@@ -14,7 +14,7 @@ public:
     GuardedApplication(int& argc, char** argv);
     bool notify(QObject* receiver, QEvent* event) override;
 
-signals:
+Q_SIGNALS:
     // Emitted (queued) with a message for a person, once per escaped exception.
     void uncaughtError(const QString& message);
 };

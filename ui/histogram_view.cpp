@@ -50,7 +50,7 @@ void HistogramView::paintEvent(QPaintEvent*) {
 }
 
 void HistogramView::mousePressEvent(QMouseEvent* event) {
-    emit thresholdPicked(std::clamp(event->position().x() / std::max(1, width()), 0.0, 1.0));
+    Q_EMIT thresholdPicked(std::clamp(event->position().x() / std::max(1, width()), 0.0, 1.0));
 }
 
 void HistogramView::mouseMoveEvent(QMouseEvent* event) {

@@ -20,7 +20,7 @@ public:
     double threshold() const { return tau_; }
     QSize sizeHint() const override { return {220, 70}; }
 
-signals:
+Q_SIGNALS:
     // Clicking or dragging in the plot picks τ there.
     void thresholdPicked(double tau);
 

@@ -104,7 +104,7 @@ ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
     });
     // A person in the middle of reviewing keeps the order across sessions.
     sort_->setCurrentIndex(QSettings().value(QStringLiteral("browser/sortByUncertainty"), false).toBool() ? 1 : 0);
-    connect(list_, &QListWidget::currentRowChanged, this, [this](int row) { emit currentChanged(imageIndexOfRow(row)); });
+    connect(list_, &QListWidget::currentRowChanged, this, [this](int row) { Q_EMIT currentChanged(imageIndexOfRow(row)); });
     connect(doc_, &LabelDocument::documentReset, this, &ImageBrowser::rebuild);
     connect(doc_, &LabelDocument::annotationsChanged, this, &ImageBrowser::refreshImage);
 }

@@ -47,14 +47,14 @@ public:
     // Image ids of the visible rows, top to bottom.
     std::vector<int64_t> visibleOrder() const;
 
-public slots:
+public Q_SLOTS:
     void rebuild();
     // Puts the rows in the sort order again (the order is kept while a person reviews, so
     // that the list does not jump under them).
     void resort();
     void refreshImage(int64_t imageId);
 
-signals:
+Q_SIGNALS:
     void currentChanged(int imageIndex);
 
 private:

@@ -261,19 +261,19 @@ void ImageCanvas::setTool(Tool tool) {
 
 void ImageCanvas::setBrushRadius(double radius) {
     brushRadius_ = std::clamp(radius, 0.5, 500.0);
-    emit brushRadiusChanged(brushRadius_);
+    Q_EMIT brushRadiusChanged(brushRadius_);
 }
 
 void ImageCanvas::zoomToFit() {
     fit_ = true;
     if (item_) fitInView(item_, Qt::KeepAspectRatio);
-    emit zoomChanged(zoom());
+    Q_EMIT zoomChanged(zoom());
 }
 
 void ImageCanvas::zoomActualSize() {
     fit_ = false;
     resetTransform();
-    emit zoomChanged(zoom());
+    Q_EMIT zoomChanged(zoom());
 }
 
 void ImageCanvas::zoomBy(double factor) {
@@ -281,7 +281,7 @@ void ImageCanvas::zoomBy(double factor) {
     const double z = zoom() * factor;
     if (z < 0.02 || z > 64) return;  // beyond this the view is useless, and transforms overflow
     scale(factor, factor);
-    emit zoomChanged(zoom());
+    Q_EMIT zoomChanged(zoom());
 }
 
 void ImageCanvas::wheelEvent(QWheelEvent* event) {
@@ -358,7 +358,7 @@ void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
         if (h != hovered_) {
             hovered_ = h;
             for (size_t i = 0; i < annotations_.size(); ++i) updateAnnotationItem(i);
-            emit hoverChanged(h);
+            Q_EMIT hoverChanged(h);
         }
     }
     QGraphicsView::mouseMoveEvent(event);
@@ -369,7 +369,7 @@ void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
         stroking_ = false;
         stroke_.push_back(mapToScene(event->pos()));
         strokeItem_->setPath(QPainterPath());
-        emit strokeFinished(stroke_, brushRadius_, tool_ == Tool::Eraser);
+        Q_EMIT strokeFinished(stroke_, brushRadius_, tool_ == Tool::Eraser);
         stroke_.clear();
         event->accept();
         return;
@@ -378,7 +378,7 @@ void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
         (event->pos() - pressPos_).manhattanLength() <= kClickSlop) {
         const int64_t id = annotationAt(mapToScene(event->pos()));
         setSelected(id);
-        emit clicked(id);
+        Q_EMIT clicked(id);
     }
     QGraphicsView::mouseReleaseEvent(event);
 }
@@ -418,7 +418,7 @@ void ImageCanvas::finishPolygon() {
         if (pts.isEmpty() || QLineF(pts.back(), p).length() > 0.5) pts.push_back(p);
     polygon_.clear();
     updatePolygonPath();
-    if (pts.size() >= 3) emit polygonFinished(pts);
+    if (pts.size() >= 3) Q_EMIT polygonFinished(pts);
 }
 
 void ImageCanvas::cancelPolygon() {

@@ -79,14 +79,14 @@ public:
 
     QPointF toImage(const QPoint& viewPos) const { return mapToScene(viewPos); }
 
-public slots:
+public Q_SLOTS:
     void zoomToFit();
     void zoomActualSize();
     void zoomBy(double factor);
     void finishPolygon();
     void cancelPolygon();
 
-signals:
+Q_SIGNALS:
     void clicked(int64_t annotationId);  // select tool; 0 on the background
     void hoverChanged(int64_t annotationId);
     void strokeFinished(const QVector<QPointF>& points, double radius, bool erase);

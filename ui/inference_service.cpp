@@ -30,7 +30,7 @@ InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(n
                 device_ = device;
                 threads_ = threads;
                 defaultThreshold_ = tau;
-                emit modelLoaded(name, device);
+                Q_EMIT modelLoaded(name, device);
             });
     connect(worker_, &InferenceWorker::modelFailed, this,
             [this](const QString& dir, const QString& message, quint64 gen, bool modelKept) {
@@ -40,27 +40,27 @@ InferenceService::InferenceService(QObject* parent) : QObject(parent), worker_(n
                     modelDir_.clear();
                     modelName_.clear();
                 }
-                emit modelFailed(dir, message);
+                Q_EMIT modelFailed(dir, message);
             });
     connect(worker_, &InferenceWorker::modelLoadCancelled, this, [this](const QString& dir, quint64 gen) {
         if (gen != generation_) return;
         loading_ = false;
-        emit modelLoadCancelled(dir);
+        Q_EMIT modelLoadCancelled(dir);
     });
     connect(worker_, &InferenceWorker::deviceNote, this, &InferenceService::deviceNote);
     connect(worker_, &InferenceWorker::started, this, &InferenceService::started);
     connect(worker_, &InferenceWorker::frames, this, &InferenceService::frames);
     connect(worker_, &InferenceWorker::finished, this, [this](const SegmentResultPtr& r) {
         done(r->request.id);
-        emit finished(r);
+        Q_EMIT finished(r);
     });
     connect(worker_, &InferenceWorker::failed, this, [this](quint64 id, const QString& m) {
         done(id);
-        emit failed(id, m);
+        Q_EMIT failed(id, m);
     });
     connect(worker_, &InferenceWorker::cancelled, this, [this](quint64 id) {
         done(id);
-        emit cancelled(id);
+        Q_EMIT cancelled(id);
     });
     thread_.start();
 }

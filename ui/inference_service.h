@@ -26,7 +26,7 @@ public:
     // behind running work; a load still in progress is cancelled (it stops between two
     // tensors). Until the new model is complete the one in use stays, and stays after a
     // failed or cancelled load.
-    // threads: CPU threads for the model's work (0: the default policy, inference/device.h).
+    // threads: CPU threads for the model's work (0: the default policy, inference/runtime/device.h).
     void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"), int threads = 0);
     // Stops the load in progress, if any; modelLoadCancelled follows.
     void cancelLoad();
@@ -50,7 +50,7 @@ public:
     int pending() const { return int(tokens_.size()); }
     bool isBusy() const { return !tokens_.isEmpty() || loading_; }
 
-signals:
+Q_SIGNALS:
     void modelLoaded(const QString& name, const QString& device);
     void modelFailed(const QString& dir, const QString& message);
     void modelLoadCancelled(const QString& dir);

@@ -1,11 +1,12 @@
 #include "ui/inference_worker.h"
 
 #include "core/image.h"
-#include "inference/device.h"
-#include "inference/gpu_arbiter.h"
-#include "inference/model_card.h"
-#include "inference/model_directory.h"
-#include "inference/model_provenance.h"
+#include "inference/io/model_card.h"
+#include "inference/runtime/device_name.h"
+#include "inference/runtime/gpu_arbiter.h"
+#include "inference/runtime/out_of_memory.h"
+#include "inference/runtime/threads.h"
+#include "inference/pipeline/model_provenance.h"
 #include "ui/mask_image.h"
 
 #include <QFileInfo>
@@ -45,22 +46,15 @@ void InferenceWorker::open(const QString& dir, const QString& device, int thread
         SamplerOptions options;
         options.device = device.toStdString();
         options.threads = threads;
-        ComputeTarget target = selectCompute({options.device, options.dtype, options.threads});
-        if (target.device.is_cuda()) {
-            lease = GpuArbiter::process().acquireForInference(target.device.str(), [m = mailbox_] {
+        const std::string chosen = resolveDeviceName(options.device);
+        if (chosen.rfind("cuda", 0) == 0) {
+            lease = GpuArbiter::process().acquireForInference(chosen, [m = mailbox_] {
                 std::lock_guard<std::mutex> lock(m->mutex);
                 if (m->worker) QMetaObject::invokeMethod(m->worker, [w = m->worker] { w->yieldGpu(); }, Qt::QueuedConnection);
             });
-            if (lease.fellBack()) {
-                options.device = "cpu";
-                target = selectCompute({options.device, options.dtype, options.threads});
-            }
+            if (lease.fellBack()) options.device = "cpu";
         }
-        ModelDirectoryOptions mo;
-        mo.device = target.device;
-        mo.dtype = target.dtype;
-        mo.cancel = cancel;
-        return std::make_unique<Sampler>(ModelDirectory::open(dir.toStdString(), mo), options);
+        return Sampler::open(dir.toStdString(), options, cancel);
     };
     // The model in use keeps the thread count it was loaded with.
     const auto keepPrevious = [&] {
@@ -86,16 +80,16 @@ void InferenceWorker::open(const QString& dir, const QString& device, int thread
         threads_ = threads;
         const ModelCard& card = sampler_->card();
         const QString name = card.name.empty() ? QFileInfo(dir).fileName() : QString::fromStdString(card.name);
-        emit modelLoaded(dir, name, QString::fromStdString(sampler_->deviceName()), sampler_->resolution(),
+        Q_EMIT modelLoaded(dir, name, QString::fromStdString(sampler_->deviceName()), sampler_->resolution(),
                          card.defaults.threshold, intraOpThreads(), generation_);
         const QString note = lease_.fellBack() ? QString::fromStdString(lease_.note()) : why;
-        if (!note.isEmpty()) emit deviceNote(note);
+        if (!note.isEmpty()) Q_EMIT deviceNote(note);
     } catch (const Cancelled&) {
         keepPrevious();
-        emit modelLoadCancelled(dir, generation_);
+        Q_EMIT modelLoadCancelled(dir, generation_);
     } catch (const std::exception& e) {
         keepPrevious();
-        emit modelFailed(dir, QString::fromStdString(e.what()), generation_, sampler_ != nullptr);
+        Q_EMIT modelFailed(dir, QString::fromStdString(e.what()), generation_, sampler_ != nullptr);
     }
 }
 
@@ -122,14 +116,14 @@ void InferenceWorker::returnToGpu() {
 
 void InferenceWorker::run(const SegmentRequest& request) {
     if (request.cancel && request.cancel->cancelled()) {
-        emit cancelled(request.id);
+        Q_EMIT cancelled(request.id);
         return;
     }
     if (!sampler_) {
-        emit failed(request.id, tr("No model is loaded: choose a model directory in the sampler settings."));
+        Q_EMIT failed(request.id, tr("No model is loaded: choose a model directory in the sampler settings."));
         return;
     }
-    emit started(request.id);
+    Q_EMIT started(request.id);
     try {
         const cv::Mat& rgb = image(request.imagePath);
 
@@ -150,7 +144,7 @@ void InferenceWorker::run(const SegmentRequest& request) {
                 pending.push_back(std::move(t));
                 // Batching keeps the UI's event queue short however fast the steps are.
                 if (f.step + 1 == f.steps || sinceSent.elapsed() >= kFrameIntervalMs) {
-                    emit frames(request.id, pending);
+                    Q_EMIT frames(request.id, pending);
                     pending.clear();
                     sinceSent.restart();
                 }
@@ -177,15 +171,15 @@ void InferenceWorker::run(const SegmentRequest& request) {
             result->segmentation = sampler_->segmentPhrases(rgb, request.phrases, request.settings,
                                                             request.backgroundThreshold, onStep, request.cancel.get());
         }
-        if (!pending.isEmpty()) emit frames(request.id, pending);
+        if (!pending.isEmpty()) Q_EMIT frames(request.id, pending);
         result->totalMs = double(total.nsecsElapsed()) / 1e6;
         result->modelName = QString::fromStdString(model);
         result->device = QString::fromStdString(sampler_->deviceName());
-        emit finished(result);
+        Q_EMIT finished(result);
     } catch (const Cancelled&) {
-        emit cancelled(request.id);
+        Q_EMIT cancelled(request.id);
     } catch (const std::exception& e) {
-        emit failed(request.id, QString::fromStdString(e.what()));
+        Q_EMIT failed(request.id, QString::fromStdString(e.what()));
     }
 }
 

@@ -2,7 +2,7 @@
 // The object that lives on the inference thread and owns the Sampler (LibTorch modules
 // are not shared between threads). Requests arrive as queued slot calls, so the thread's
 // event loop is the request queue; everything goes back to the UI as queued signals.
-#include "inference/gpu_arbiter.h"
+#include "inference/runtime/gpu_arbiter.h"
 #include "ui/segment_request.h"
 
 #include <QDateTime>
@@ -28,8 +28,8 @@ public:
     // Frames are batched and sent at most this often; the last step is always sent.
     static constexpr int kFrameIntervalMs = 50;
 
-public slots:
-    // threads: CPU intra-op threads (0: the policy's default, inference/device.h). The
+public Q_SLOTS:
+    // threads: CPU intra-op threads (0: the policy's default, inference/runtime/device.h). The
     // model in use stays until the new one is complete: a cancelled or failed load leaves
     // it usable (only when both do not fit in memory does it go first).
     void loadModel(const QString& dir, const QString& device, int threads, quint64 generation,
@@ -40,13 +40,13 @@ public slots:
     void prepare(const QString& imagePath, quint64 generation, const std::shared_ptr<std::atomic<quint64>>& latest);
     // Drops the model on this thread, where it was created.
     void shutdown();
-    // A training run wants the card the model is on (inference/gpu_arbiter.h): the model
+    // A training run wants the card the model is on (inference/runtime/gpu_arbiter.h): the model
     // is loaded again on the CPU and the card let go; returnToGpu moves it back once the
     // run released the card.
     void yieldGpu();
     void returnToGpu();
 
-signals:
+Q_SIGNALS:
     void modelLoaded(const QString& dir, const QString& name, const QString& device, int resolution,
                      double defaultThreshold, int threads, quint64 generation);
     // modelKept: the model loaded before is still in use.

@@ -8,7 +8,7 @@
 namespace ld {
 
 LabelDocument::LabelDocument(QObject* parent) : QObject(parent) {
-    connect(&undo_, &QUndoStack::cleanChanged, this, [this] { emit dirtyChanged(isDirty()); });
+    connect(&undo_, &QUndoStack::cleanChanged, this, [this] { Q_EMIT dirtyChanged(isDirty()); });
 }
 
 void LabelDocument::reset(Project project, const QString& path, const QString& imagesDir, bool unsaved) {
@@ -20,8 +20,8 @@ void LabelDocument::reset(Project project, const QString& path, const QString& i
     unsavedSettings_ = false;
     nextAnnotationId_ = 1;
     for (const auto& a : project_.annotations) nextAnnotationId_ = std::max(nextAnnotationId_, a.id + 1);
-    emit documentReset();
-    emit dirtyChanged(isDirty());
+    Q_EMIT documentReset();
+    Q_EMIT dirtyChanged(isDirty());
 }
 
 void LabelDocument::save(const QString& path) {
@@ -42,8 +42,8 @@ void LabelDocument::save(const QString& path) {
     unsavedLoad_ = false;
     unsavedSettings_ = false;
     undo_.setClean();
-    emit dirtyChanged(isDirty());
-    emit saved(path_);
+    Q_EMIT dirtyChanged(isDirty());
+    Q_EMIT saved(path_);
 }
 
 QString LabelDocument::imagePath(const ProjectImage& image) const {
@@ -89,18 +89,18 @@ void LabelDocument::setImageAnnotations(int64_t imageId, const std::vector<Proje
     for (const auto& a : annotations) nextAnnotationId_ = std::max(nextAnnotationId_, a.id + 1);
     for (auto& img : project_.images)
         if (img.id == imageId) img.status = status;
-    emit annotationsChanged(imageId);
+    Q_EMIT annotationsChanged(imageId);
 }
 
 void LabelDocument::setImageRejected(int64_t imageId, const std::vector<RejectedProposal>& rejected) {
     for (auto& img : project_.images)
         if (img.id == imageId) img.rejected = rejected;
-    emit annotationsChanged(imageId);
+    Q_EMIT annotationsChanged(imageId);
 }
 
 void LabelDocument::setCategories(const std::vector<ProjectCategory>& categories) {
     project_.categories = categories;
-    emit categoriesChanged();
+    Q_EMIT categoriesChanged();
 }
 
 void LabelDocument::addPhraseToHistory(const std::string& phrase) {
@@ -122,8 +122,8 @@ void LabelDocument::setThreshold(double tau) {
 void LabelDocument::markSettingsChanged() {
     const bool was = isDirty();
     unsavedSettings_ = true;
-    emit settingsChanged();
-    if (!was) emit dirtyChanged(true);
+    Q_EMIT settingsChanged();
+    if (!was) Q_EMIT dirtyChanged(true);
 }
 
 }  // namespace ld

@@ -54,7 +54,7 @@ public:
     void addPhraseToHistory(const std::string& phrase);
     void setThreshold(double tau);
 
-signals:
+Q_SIGNALS:
     void documentReset();
     void annotationsChanged(int64_t imageId);
     void categoriesChanged();

@@ -1,10 +1,10 @@
 #include "ui/main_window.h"
 
 #include "core/error.h"
-#include "core/folder_dataset.h"
+#include "core/formats/folder_dataset.h"
 #include "core/image.h"
 #include "core/project.h"
-#include "inference/model_provenance.h"
+#include "inference/pipeline/model_provenance.h"
 #include "ui/annotation_editor.h"
 #include "ui/autosave.h"
 #include "ui/batch_labeler.h"
@@ -265,7 +265,7 @@ void MainWindow::buildMenus() {
         a->setCheckable(true);
         a->setChecked(code == current || (current.isEmpty() && code == QLatin1String("en")));
         languages->addAction(a);
-        connect(a, &QAction::triggered, this, [this, code] { emit languageChangeRequested(code); });
+        connect(a, &QAction::triggered, this, [this, code] { Q_EMIT languageChangeRequested(code); });
     }
     settings->addAction(tr("CPU &threads…"), this, [this] {
         const int cores = std::max(1, QThread::idealThreadCount());
@@ -359,7 +359,7 @@ void MainWindow::connectEngine() {
         const QString error = exportWatcher_.result();
         if (!error.isEmpty()) return report(error);
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(exportPath_)), 8000);
-        emit exported(exportPath_);
+        Q_EMIT exported(exportPath_);
     });
 
     connect(doc_, &LabelDocument::annotationsChanged, this, [this](int64_t id) {
@@ -399,7 +399,7 @@ void MainWindow::connectEngine() {
         sampler_->setModelStatus(tr("%1 on %2").arg(name, device));
         statusBar()->showMessage(tr("Model %1 loaded").arg(name), 5000);
         if (const ProjectImage* img = doc_->image(currentImageId())) service_->prepare(doc_->imagePath(*img));
-        emit modelReady(name);
+        Q_EMIT modelReady(name);
     });
     connect(service_, &InferenceService::modelFailed, this, [this](const QString&, const QString& message) {
         endLoadTask(tr("failed"));
@@ -425,7 +425,7 @@ void MainWindow::connectEngine() {
             segmentTask_->setTotal(last.steps);
             segmentTask_->setProgress(last.step + 1, last.phrase);
         }
-        emit framesArrived(int(frames.size()));
+        Q_EMIT framesArrived(int(frames.size()));
     });
     connect(service_, &InferenceService::finished, this, [this](const SegmentResultPtr& r) {
         if (r->request.id == segmentId_) onSegmentResult(r);
@@ -437,7 +437,7 @@ void MainWindow::connectEngine() {
         canvas_->setTrajectoryFrame({});
         if (segmentTask_) segmentTask_->finish(tr("failed"));
         report(message);
-        emit segmentFinished(false);
+        Q_EMIT segmentFinished(false);
     });
     connect(service_, &InferenceService::cancelled, this, [this](quint64 id) {
         if (id != segmentId_) return;
@@ -445,7 +445,7 @@ void MainWindow::connectEngine() {
         strip_->setLive(false);
         if (segmentTask_) segmentTask_->finish(tr("cancelled"));
         statusBar()->showMessage(tr("Segmentation cancelled"), 5000);
-        emit segmentFinished(false);
+        Q_EMIT segmentFinished(false);
     });
     connect(strip_, &TrajectoryStrip::frameSelected, this, [this](const QImage& x0) {
         // Scrubbing shows the step over the image; at the last step the proposal speaks.
@@ -455,7 +455,7 @@ void MainWindow::connectEngine() {
     });
     connect(batch_, &BatchLabeler::finished, this, [this](const QString& summary) {
         statusBar()->showMessage(summary, 10000);
-        emit batchFinished(summary);
+        Q_EMIT batchFinished(summary);
     });
 }
 
@@ -468,7 +468,7 @@ void MainWindow::reportUncaught(const QString& message) {
 
 void MainWindow::report(const QString& message) {
     statusBar()->showMessage(message, 15000);
-    emit failed(message);
+    Q_EMIT failed(message);
     // Offscreen test runs have no one to click a dialog away.
     if (interactive()) QMessageBox::warning(this, tr("LabelDiff"), message);
 }
@@ -528,7 +528,7 @@ void MainWindow::onOpened() {
         QSignalBlocker block(sampler_);
         sampler_->setThreshold(doc_->project().threshold);
     }
-    emit opened();
+    Q_EMIT opened();
     showFirstImage();
 }
 
@@ -598,7 +598,7 @@ void MainWindow::onRendered() {
     refreshAnnotations();
     statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(r->image.width()).arg(r->image.height()));
     if (service_->hasModel()) service_->prepare(doc_->imagePath(img));
-    emit imageShown(r->index);
+    Q_EMIT imageShown(r->index);
 }
 
 void MainWindow::nextImage() { browser_->step(+1); }
@@ -684,7 +684,7 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
     const auto& phrases = result->segmentation.phrases;
     if (result->request.imageId != currentImageId() || phrases.empty()) {
         if (segmentTask_) segmentTask_->finish();
-        emit segmentFinished(false);
+        Q_EMIT segmentFinished(false);
         return;
     }
     proposals_.clear();
@@ -737,8 +737,8 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
         statusBar()->showMessage(tr("Not found: %1. Move τ to see the model's mask anyway.").arg(absent.join(", ")), 10000);
     if (segmentTask_) segmentTask_->finish(tr("done"));
     strip_->scrubTo(strip_->frameCount() - 1);
-    emit proposalReady();
-    emit segmentFinished(true);
+    Q_EMIT proposalReady();
+    Q_EMIT segmentFinished(true);
 }
 
 void MainWindow::refreshProposals() {
@@ -959,7 +959,7 @@ void MainWindow::restoreRecovery(const Recovery& recovery) {
         statusBar()->showMessage(tr("Restored the autosave of %1. Pick an image to go on.")
                                      .arg(QDir::toNativeSeparators(recovery.projectPath)),
                                  10000);
-        emit opened();
+        Q_EMIT opened();
     } catch (const std::exception& e) {
         report(tr("The autosave could not be restored: %1").arg(QString::fromStdString(e.what())));
     }
@@ -1072,7 +1072,7 @@ void MainWindow::restore(const Snapshot& s) {
         QSignalBlocker block(sampler_);
         sampler_->setThreshold(doc_->project().threshold);
     }
-    emit opened();
+    Q_EMIT opened();
     if (s.imageIndex > 0 && s.imageIndex < int(doc_->project().images.size())) browser_->setCurrentIndex(s.imageIndex);
     else showFirstImage();
 }

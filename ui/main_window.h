@@ -3,7 +3,7 @@
 // prompt and sampler panels, menus with shortcuts, and a status bar with the running
 // task, device, model, memory and last timing. It wires the document, the editor, the
 // inference service, the batch labeller and the autosave together; each does its own job.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/project.h"
 #include "ui/proposal.h"
 #include "ui/segment_request.h"
@@ -108,7 +108,7 @@ public:
     int64_t currentImageId() const;
     QAction* action(const QString& objectName) const;
 
-signals:
+Q_SIGNALS:
     void opened();
     void failed(const QString& message);
     void imageShown(int index);
@@ -120,7 +120,7 @@ signals:
     void batchFinished(const QString& summary);
     void languageChangeRequested(const QString& code);
 
-public slots:
+public Q_SLOTS:
     void showImage(int index);
     void nextImage();
     void previousImage();

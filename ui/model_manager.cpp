@@ -49,7 +49,7 @@ ModelManager::ModelManager(ModelRegistry* registry, QWidget* parent)
         report_ = (r.ok ? tr("Integrity check passed.") : tr("Integrity check FAILED.")) + QLatin1Char('\n') + r.report;
         check_->setEnabled(true);
         if (currentModel() == r.dir) showDetails();
-        emit integrityChecked(r.dir, r.ok, r.report);
+        Q_EMIT integrityChecked(r.dir, r.ok, r.report);
     });
     refresh();
 }
@@ -111,7 +111,7 @@ void ModelManager::setCurrentDefault() {
 
 void ModelManager::makeCurrentActive() {
     const QString d = currentModel();
-    if (!d.isEmpty()) emit activateRequested(d);
+    if (!d.isEmpty()) Q_EMIT activateRequested(d);
 }
 
 bool ModelManager::checkCurrent() {

@@ -33,7 +33,7 @@ public:
     void makeCurrentActive();
     bool checkCurrent();  // integrityChecked follows
 
-signals:
+Q_SIGNALS:
     void activateRequested(const QString& dir);
     void integrityChecked(const QString& dir, bool ok, const QString& report);
 

@@ -1,7 +1,7 @@
-// LibTorch first: its headers name members `slots`, which Qt defines as a macro.
-#include "inference/model_card.h"
-#include "inference/model_directory.h"
 #include "ui/model_registry.h"
+
+#include "inference/io/model_card.h"
+#include "inference/io/model_check.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -47,7 +47,7 @@ bool ModelRegistry::add(const QString& dir) {
     if (!models_.contains(d)) {
         models_ << d;
         store();
-        emit changed();
+        Q_EMIT changed();
     }
     return true;
 }
@@ -57,7 +57,7 @@ void ModelRegistry::remove(const QString& dir) {
     if (!models_.removeAll(d)) return;
     if (default_ == d) default_.clear();
     store();
-    emit changed();
+    Q_EMIT changed();
 }
 
 void ModelRegistry::setDefault(const QString& dir) {
@@ -65,7 +65,7 @@ void ModelRegistry::setDefault(const QString& dir) {
     if (!models_.contains(d)) models_ << d;
     default_ = d;
     store();
-    emit changed();
+    Q_EMIT changed();
 }
 
 ModelCardInfo ModelRegistry::cardInfo(const QString& dir) {
@@ -140,11 +140,11 @@ ModelIntegrity ModelRegistry::checkIntegrity(const QString& dir) {
     ModelIntegrity r;
     r.dir = normalize(dir);
     try {
-        auto m = ModelDirectory::open(r.dir.toStdString());
+        const ModelCheck m = checkModelDirectory(r.dir.toStdString());
         r.ok = true;
         r.report = tr("OK: every tensor loaded and every shape matches (%1 components, %2 parameters).")
-                       .arg(m->components().size())
-                       .arg(QLocale().toString(qlonglong(m->totalParameters())));
+                       .arg(m.components)
+                       .arg(QLocale().toString(qlonglong(m.parameters)));
     } catch (const std::exception& e) {
         r.ok = false;
         r.report = QString::fromUtf8(e.what());

@@ -51,7 +51,7 @@ public:
     // Opens the directory completely (tensors included): call from a worker thread.
     static ModelIntegrity checkIntegrity(const QString& dir);
 
-signals:
+Q_SIGNALS:
     void changed();
 
 private:

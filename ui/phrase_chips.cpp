@@ -23,7 +23,7 @@ void PhraseChips::setPhrases(const QStringList& phrases) {
         b->setToolTip(tr("Segment “%1”").arg(p));
         b->setAutoRaise(false);
         b->setStyleSheet(QStringLiteral("QToolButton { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px; }"));
-        connect(b, &QToolButton::clicked, this, [this, p] { emit phraseClicked(p); });
+        connect(b, &QToolButton::clicked, this, [this, p] { Q_EMIT phraseClicked(p); });
         b->show();
         buttons_.push_back(b);
     }

@@ -16,7 +16,7 @@ public:
     int heightForWidth(int width) const override;
     QSize sizeHint() const override;
 
-signals:
+Q_SIGNALS:
     void phraseClicked(const QString& phrase);
 
 protected:

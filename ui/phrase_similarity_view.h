@@ -3,7 +3,7 @@
 // pair of the model's phrases (cosine of their encodings), updated at every validation.
 // Cells past ld::kCollapsedPhraseCosine are outlined: those phrases look the same to the
 // denoiser, which then cannot give them different masks.
-#include "inference/phrase_similarity.h"
+#include "inference/text/phrase_similarity.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
 #include "ui/prompt_panel.h"
 
 #include "core/palette.h"
-#include "inference/noun_phrases.h"
+#include "inference/text/noun_phrases.h"
 #include "ui/edit_commands.h"
 #include "ui/label_document.h"
 #include "ui/phrase_chips.h"
@@ -77,29 +77,29 @@ PromptPanel::PromptPanel(LabelDocument* doc, QWidget* parent)
     connect(rename, &QToolButton::clicked, this, &PromptPanel::askRename);
     connect(color, &QToolButton::clicked, this, &PromptPanel::askColor);
     connect(merge, &QToolButton::clicked, this, &PromptPanel::askMerge);
-    connect(categories_, &QListWidget::currentRowChanged, this, [this] { emit categoryChanged(currentCategory()); });
+    connect(categories_, &QListWidget::currentRowChanged, this, [this] { Q_EMIT categoryChanged(currentCategory()); });
     connect(categories_, &QListWidget::itemDoubleClicked, this, [this] {
         if (const ProjectCategory* c = doc_->category(currentCategory()))
-            emit segmentPhrase(QString::fromStdString(LabelDocument::promptOf(*c)));
+            Q_EMIT segmentPhrase(QString::fromStdString(LabelDocument::promptOf(*c)));
     });
     connect(segmentAll, &QPushButton::clicked, this, [this] {
         QStringList all;
         for (const auto& c : doc_->project().categories) all << QString::fromStdString(LabelDocument::promptOf(c));
-        if (!all.isEmpty()) emit segmentPhrases(all);
+        if (!all.isEmpty()) Q_EMIT segmentPhrases(all);
     });
     connect(segment, &QPushButton::clicked, this, [this] {
-        if (!phrase().isEmpty()) emit segmentPhrase(phrase());
+        if (!phrase().isEmpty()) Q_EMIT segmentPhrase(phrase());
     });
     connect(phrase_->lineEdit(), &QLineEdit::returnPressed, this, [this] {
-        if (!phrase().isEmpty()) emit segmentPhrase(phrase());
+        if (!phrase().isEmpty()) Q_EMIT segmentPhrase(phrase());
     });
     connect(caption_, &QPlainTextEdit::textChanged, this, &PromptPanel::updateChips);
     connect(chips_, &PhraseChips::phraseClicked, this, [this](const QString& p) {
         setPhrase(p);
-        emit segmentPhrase(p);
+        Q_EMIT segmentPhrase(p);
     });
     connect(segmentChips, &QPushButton::clicked, this, [this] {
-        if (!chips().isEmpty()) emit segmentPhrases(chips());
+        if (!chips().isEmpty()) Q_EMIT segmentPhrases(chips());
     });
     connect(doc_, &LabelDocument::categoriesChanged, this, &PromptPanel::refresh);
     connect(doc_, &LabelDocument::documentReset, this, &PromptPanel::refresh);

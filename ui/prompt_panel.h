@@ -42,10 +42,10 @@ public:
     // The category whose name or prompt is `phrase`, or 0.
     int64_t categoryForPhrase(const QString& phrase) const;
 
-public slots:
+public Q_SLOTS:
     void refresh();
 
-signals:
+Q_SIGNALS:
     // The phrase box's text (Return or the Segment button).
     void segmentPhrase(const QString& phrase);
     void segmentPhrases(const QStringList& phrases);

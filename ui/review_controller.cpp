@@ -99,8 +99,8 @@ bool ReviewController::acceptCurrent() {
 
 void ReviewController::goToNextUncertain() {
     const int64_t next = nextUncertain();
-    if (next) emit showImage(next);
-    else emit queueEmpty();
+    if (next) Q_EMIT showImage(next);
+    else Q_EMIT queueEmpty();
 }
 
 void ReviewController::acceptAndNext() {

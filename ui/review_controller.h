@@ -31,12 +31,12 @@ public:
     // review and was already reviewed.
     bool acceptCurrent();
 
-signals:
+Q_SIGNALS:
     // Ask the window to show this image (nextUncertain after acceptCurrent).
     void showImage(int64_t imageId);
     void queueEmpty();
 
-public slots:
+public Q_SLOTS:
     void goToNextUncertain();
     void acceptAndNext();
 

@@ -86,16 +86,16 @@ SamplerPanel::SamplerPanel(QWidget* parent)
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a model directory"), model_->text());
         if (!dir.isEmpty()) {
             model_->setText(dir);
-            emit loadModelRequested(modelDir(), device());
+            Q_EMIT loadModelRequested(modelDir(), device());
         }
     });
-    connect(load, &QPushButton::clicked, this, [this] { emit loadModelRequested(modelDir(), device()); });
-    connect(model_, &QLineEdit::returnPressed, this, [this] { emit loadModelRequested(modelDir(), device()); });
+    connect(load, &QPushButton::clicked, this, [this] { Q_EMIT loadModelRequested(modelDir(), device()); });
+    connect(model_, &QLineEdit::returnPressed, this, [this] { Q_EMIT loadModelRequested(modelDir(), device()); });
     connect(newSeedButton, &QToolButton::clicked, this, &SamplerPanel::newSeed);
     connect(tau_, &QSlider::valueChanged, this, [this] {
         updateTauLabel();
         histogram_->setThreshold(threshold());
-        emit thresholdChanged(threshold());
+        Q_EMIT thresholdChanged(threshold());
     });
     connect(histogram_, &HistogramView::thresholdPicked, this, &SamplerPanel::setThreshold);
 }

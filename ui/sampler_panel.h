@@ -2,7 +2,7 @@
 // The sampler's knobs: model directory and device, steps, spacing, guidance, ensemble
 // size, seed (with "new seed"), and the threshold τ with the soft mask's histogram.
 // Moving τ only re-thresholds the current soft mask; nothing is sampled again.
-#include "inference/sampler.h"
+#include "inference/pipeline/sampler.h"
 
 #include <QWidget>
 
@@ -42,10 +42,10 @@ public:
     void loadSettings();
     void saveSettings() const;
 
-public slots:
+public Q_SLOTS:
     void newSeed();
 
-signals:
+Q_SIGNALS:
     void loadModelRequested(const QString& dir, const QString& device);
     void thresholdChanged(double tau);
 

@@ -3,8 +3,8 @@
 // travel through queued signals. Frames carry ready-made QImages so that the UI thread
 // only paints them.
 #include "core/mask.h"
-#include "inference/batch_labelling.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/batch_labelling.h"
+#include "inference/pipeline/sampler.h"
 
 #include <QImage>
 #include <QMetaType>

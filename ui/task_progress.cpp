@@ -20,33 +20,33 @@ QString TaskProgress::formatDuration(double seconds) {
 
 void TaskProgress::setTotal(int total) {
     total_ = total;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void TaskProgress::setProgress(int done, const QString& message) {
     done_ = done;
     if (!message.isNull()) message_ = message;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void TaskProgress::setMessage(const QString& message) {
     message_ = message;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void TaskProgress::requestCancel() {
     if (cancelRequested_ || finished_) return;
     cancelRequested_ = true;
-    emit cancelRequested();
-    emit changed();
+    Q_EMIT cancelRequested();
+    Q_EMIT changed();
 }
 
 void TaskProgress::finish(const QString& message) {
     if (finished_) return;
     finished_ = true;
     if (!message.isNull()) message_ = message;
-    emit changed();
-    emit finished(message_);
+    Q_EMIT changed();
+    Q_EMIT finished(message_);
 }
 
 }  // namespace ld

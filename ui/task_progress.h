@@ -25,7 +25,7 @@ public:
     // "1:05" style, or an empty string while unknown.
     static QString formatDuration(double seconds);
 
-public slots:
+public Q_SLOTS:
     void setTotal(int total);
     void setProgress(int done, const QString& message = QString());
     void setMessage(const QString& message);
@@ -33,7 +33,7 @@ public slots:
     void requestCancel();
     void finish(const QString& message = QString());
 
-signals:
+Q_SIGNALS:
     void changed();
     void cancelRequested();
     void finished(const QString& message);

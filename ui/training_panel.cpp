@@ -1,8 +1,8 @@
-// LibTorch (through the worker header) first: it names members `slots`.
-#include "ui/training_worker.h"
 #include "ui/training_panel.h"
 
-#include "core/dataset_format.h"
+#include "ui/training_worker.h"
+
+#include "core/formats/dataset_format.h"
 #include "core/dataset_summary.h"
 #include "core/default_model.h"
 #include "core/error.h"
@@ -68,7 +68,7 @@ TrainingPanel::TrainingPanel(ModelRegistry* registry, QWidget* parent)
     connect(worker_, &TrainingWorker::validated, this, &TrainingPanel::onValidated);
     connect(worker_, &TrainingWorker::checkpointWritten, this, [this](qint64, const QString& path) {
         lastCheckpoint_ = path;
-        emit checkpointWritten(path);
+        Q_EMIT checkpointWritten(path);
     });
     connect(worker_, &TrainingWorker::previews, this, &TrainingPanel::onPreviews);
     connect(worker_, &TrainingWorker::finished, this, &TrainingPanel::onFinished);
@@ -78,13 +78,13 @@ TrainingPanel::TrainingPanel(ModelRegistry* registry, QWidget* parent)
         comparing_ = false;
         setStatus(tr("Comparison failed: %1").arg(m));
         updateButtons();
-        emit comparisonFailed(m);
+        Q_EMIT comparisonFailed(m);
     });
     connect(&summaryWatcher_, &QFutureWatcher<std::shared_ptr<Summary>>::finished, this, [this] {
         const auto s = summaryWatcher_.result();
         summary_ = s->text;
         summaryLabel_->setText(s->text);
-        emit summaryReady();
+        Q_EMIT summaryReady();
     });
     thread_.start();
     buildUi();
@@ -378,7 +378,7 @@ void TrainingPanel::buildUi() {
         resolution_->setEnabled(k == BaseKind::Scratch);
         denoiser_->setEnabled(k == BaseKind::Scratch);
     });
-    emit baseKind_->currentIndexChanged(baseKind_->currentIndex());
+    Q_EMIT baseKind_->currentIndexChanged(baseKind_->currentIndex());
     connect(baseBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseBase);
     connect(outBrowse, &QPushButton::clicked, this, &TrainingPanel::browseOutput);
     connect(loadConfig, &QPushButton::clicked, this, &TrainingPanel::loadConfigFile);
@@ -479,7 +479,7 @@ void TrainingPanel::refreshSummary() {
         if (path.isEmpty()) {
             summary_ = error;
             summaryLabel_->setText(error);
-            emit summaryReady();
+            Q_EMIT summaryReady();
             return;
         }
     }
@@ -569,12 +569,12 @@ bool TrainingPanel::launch(const QString& resumeDir) {
     task_ = new TaskProgress(tr("Training"), this);
     task_->setTotal(int(config_.value("steps", 0)));
     connect(task_, &TaskProgress::cancelRequested, this, &TrainingPanel::stop);
-    emit taskStarted(task_);
+    Q_EMIT taskStarted(task_);
     setStatus(resumeDir.isEmpty() ? tr("Starting…") : tr("Resuming from %1…").arg(resumeDir));
     updateButtons();
     QMetaObject::invokeMethod(worker_, "train", Qt::QueuedConnection,
                               Q_ARG(QString, QString::fromStdString(config_.dump())), Q_ARG(QString, resumeDir));
-    emit trainingStarted();
+    Q_EMIT trainingStarted();
     return true;
 }
 
@@ -584,7 +584,7 @@ bool TrainingPanel::start() {
     json c = buildConfig(&error);
     if (c.is_null()) {
         setStatus(error);
-        emit trainingFailed(error);
+        Q_EMIT trainingFailed(error);
         return false;
     }
     config_ = c;
@@ -665,7 +665,7 @@ void TrainingPanel::onValidated(qint64 step, const QString& metrics) {
     if (m.contains("per_class_iou"))
         for (const auto& [name, v] : m["per_class_iou"].items())
             iouPlot_->append(QString::fromStdString(name), double(step), v.get<double>());
-    emit metricsReceived(step);
+    Q_EMIT metricsReceived(step);
 }
 
 QString TrainingPanel::warningsText() const { return warnings_->text(); }
@@ -693,7 +693,7 @@ void TrainingPanel::onPreviews(qint64, const QVector<ValidationPreview>& preview
         previewRow_->addWidget(cell);
     }
     previewRow_->addStretch();
-    emit previewsUpdated();
+    Q_EMIT previewsUpdated();
 }
 
 void TrainingPanel::showThresholds(const json& v) {
@@ -717,7 +717,7 @@ void TrainingPanel::onFinished(bool cancelled, qint64 step, const QString& check
         setStatus(tr("Stopped at step %1; checkpoint %2. Resume continues from it.").arg(step).arg(checkpoint));
         if (task_) task_->finish(tr("Training stopped at step %1").arg(step));
         updateButtons();
-        emit trainingStopped(checkpoint);
+        Q_EMIT trainingStopped(checkpoint);
         return;
     }
     trainedModel_ = output;
@@ -729,7 +729,7 @@ void TrainingPanel::onFinished(bool cancelled, qint64 step, const QString& check
     setStatus(tr("Done: %1 (mIoU %2).").arg(output).arg(v.is_object() ? v.value("miou", 0.0) : 0.0, 0, 'f', 3));
     if (task_) task_->finish(tr("Training finished"));
     updateButtons();
-    emit trainingFinished(output);
+    Q_EMIT trainingFinished(output);
 }
 
 void TrainingPanel::onFailed(const QString& message) {
@@ -738,20 +738,20 @@ void TrainingPanel::onFailed(const QString& message) {
     setStatus(tr("Training failed: %1").arg(message));
     if (task_) task_->finish(tr("Training failed"));
     updateButtons();
-    emit trainingFailed(message);
+    Q_EMIT trainingFailed(message);
 }
 
 bool TrainingPanel::registerModel() {
     if (trainedModel_.isEmpty() || !registry_) return false;
     registry_->add(trainedModel_);
     setStatus(tr("Registered %1.").arg(trainedModel_));
-    emit modelRegistered(ModelRegistry::normalize(trainedModel_));
+    Q_EMIT modelRegistered(ModelRegistry::normalize(trainedModel_));
     return true;
 }
 
 void TrainingPanel::makeActive() {
     if (!registerModel()) return;
-    emit makeActiveRequested(ModelRegistry::normalize(trainedModel_));
+    Q_EMIT makeActiveRequested(ModelRegistry::normalize(trainedModel_));
 }
 
 bool TrainingPanel::compare() {
@@ -792,7 +792,7 @@ void TrainingPanel::onCompared(const QString& oldJson, const QString& newJson) {
         setStatus(tr("Validation mIoU: %1 → %2.").arg(a.value("miou", 0.0), 0, 'f', 3).arg(b.value("miou", 0.0), 0, 'f', 3));
     }
     updateButtons();
-    emit comparisonReady();
+    Q_EMIT comparisonReady();
 }
 
 void TrainingPanel::browseDataset() {

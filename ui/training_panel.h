@@ -111,7 +111,7 @@ public:
     void loadSettings();
     void saveSettings() const;
 
-signals:
+Q_SIGNALS:
     void taskStarted(ld::TaskProgress* task);  // for the status-bar progress indicator
     void trainingStarted();
     void metricsReceived(qint64 step);          // a validation arrived

@@ -1,9 +1,8 @@
-// LibTorch first: its headers name members `slots`, which Qt defines as a macro.
-#include "inference/model_directory.h"
+#include "ui/training_worker.h"
+
 #include "inference/training/trainer.h"
 #include "inference/training/training_data.h"
 #include "inference/training/training_eval.h"
-#include "ui/training_worker.h"
 
 #include <QElapsedTimer>
 #include <QPainter>
@@ -66,7 +65,7 @@ void TrainingWorker::train(const QString& configJson, const QString& resumeDir) 
         double secondsPerStep = 0, eta = -1;
         const auto flush = [&](qint64 total) {
             if (pending.isEmpty()) return;
-            emit steps(pending, total, secondsPerStep, eta);
+            Q_EMIT steps(pending, total, secondsPerStep, eta);
             pending.clear();
             flushClock.restart();
         };
@@ -80,23 +79,23 @@ void TrainingWorker::train(const QString& configJson, const QString& resumeDir) 
             }
             flush(p.steps);
             if (p.event == TrainEvent::Start) {
-                emit started(p.step, p.steps, QString::fromStdString(p.metrics.dump()));
+                Q_EMIT started(p.step, p.steps, QString::fromStdString(p.metrics.dump()));
             } else if (p.event == TrainEvent::Validation) {
-                emit validated(p.step, QString::fromStdString(p.metrics.dump()));
+                Q_EMIT validated(p.step, QString::fromStdString(p.metrics.dump()));
             } else if (p.event == TrainEvent::Checkpoint) {
                 const QString path = QString::fromStdString(p.path);
-                emit checkpointWritten(p.step, path);
-                if (!cancel_.cancelled()) emit previews(p.step, makePreviews(path, configJson));
+                Q_EMIT checkpointWritten(p.step, path);
+                if (!cancel_.cancelled()) Q_EMIT previews(p.step, makePreviews(path, configJson));
             }
         };
         TrainResult r = Trainer(cfg).run(onProgress, &cancel_, resumeDir.toStdString());
         flush(cfg.steps);
         if (!r.cancelled && !r.output.empty())
-            emit previews(r.steps, makePreviews(QString::fromStdString(r.output), configJson));
-        emit finished(r.cancelled, r.steps, QString::fromStdString(r.lastCheckpoint), QString::fromStdString(r.output),
+            Q_EMIT previews(r.steps, makePreviews(QString::fromStdString(r.output), configJson));
+        Q_EMIT finished(r.cancelled, r.steps, QString::fromStdString(r.lastCheckpoint), QString::fromStdString(r.output),
                       QString::fromStdString(r.validation.dump()));
     } catch (const std::exception& e) {
-        emit failed(QString::fromUtf8(e.what()));
+        Q_EMIT failed(QString::fromUtf8(e.what()));
     }
 }
 
@@ -107,10 +106,9 @@ QVector<ValidationPreview> TrainingWorker::makePreviews(const QString& modelDir,
         LabelledImages data;
         std::vector<size_t> idx;
         validationSplit(cfg.data, cfg.seed, data, idx);
-        auto model = ModelDirectory::open(modelDir.toStdString());
         SamplerOptions so;
         so.device = cfg.device;
-        Sampler sampler(model, so);
+        const auto sampler = Sampler::open(modelDir.toStdString(), so, &cancel_);
         for (size_t i : idx) {
             if (out.size() >= kPreviewImages || cancel_.cancelled()) break;
             const LabelledImage& item = data.items[i];
@@ -120,7 +118,7 @@ QVector<ValidationPreview> TrainingWorker::makePreviews(const QString& modelDir,
             ValidationPreview v;
             v.file = QString::fromStdString(item.file);
             v.phrase = QString::fromStdString(data.classes[c]);
-            const PhraseSegmentation seg = sampler.segment(item.rgb, data.classes[c], SamplerSettings{}, {}, &cancel_);
+            const PhraseSegmentation seg = sampler->segment(item.rgb, data.classes[c], SamplerSettings{}, {}, &cancel_);
             const QImage image = toQImage(item.rgb);
             v.image = image.scaled(kPreviewSide, kPreviewSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             v.truth = overlay(image, item.masks[c], QColor(40, 200, 80));
@@ -143,15 +141,14 @@ void TrainingWorker::compare(const QString& configJson, const QString& oldModel,
         if (idx.empty()) throw std::runtime_error("the validation split is empty");
         EvalOptions eo;
         eo.threshold = -1;
-        ModelDirectoryOptions mo;
         const auto score = [&](const QString& dir) {
-            return evaluateModel(ModelDirectory::open(dir.toStdString(), mo), data, idx, eo, &cancel_).toJson();
+            return evaluateModel(dir.toStdString(), data, idx, eo, &cancel_).toJson();
         };
         const json a = score(oldModel);
         const json b = score(newModel);
-        emit compared(QString::fromStdString(a.dump()), QString::fromStdString(b.dump()));
+        Q_EMIT compared(QString::fromStdString(a.dump()), QString::fromStdString(b.dump()));
     } catch (const std::exception& e) {
-        emit compareFailed(QString::fromUtf8(e.what()));
+        Q_EMIT compareFailed(QString::fromUtf8(e.what()));
     }
 }
 

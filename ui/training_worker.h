@@ -6,7 +6,7 @@
 // from — pausing is stop + resume. After each checkpoint the worker runs the sampler on a
 // few validation images (ground truth vs prediction); compare() scores two models on the
 // validation split with ld::evaluateModel. Nothing here runs on the UI thread.
-#include "inference/sampler.h"
+#include "inference/pipeline/sampler.h"
 
 #include <QImage>
 #include <QMetaType>
@@ -39,14 +39,14 @@ public:
     // Thread-safe: the UI thread sets it, the trainer polls it between steps.
     CancelToken& cancelToken() { return cancel_; }
 
-public slots:
+public Q_SLOTS:
     // configJson: a training config as `labeldiff-cli train` reads it (absolute paths).
     // resumeDir: a checkpoint directory, or empty for a fresh run.
     void train(const QString& configJson, const QString& resumeDir);
     // Scores `oldModel` and `newModel` on the validation split of the config's data.
     void compare(const QString& configJson, const QString& oldModel, const QString& newModel);
 
-signals:
+Q_SIGNALS:
     void started(qint64 step, qint64 steps, const QString& infoJson);
     void steps(const QVector<ld::TrainStep>& steps, qint64 totalSteps, double secondsPerStep, double eta);
     void validated(qint64 step, const QString& metricsJson);

@@ -67,7 +67,7 @@ TrajectoryStrip::TrajectoryStrip(QWidget* parent)
         list_->setCurrentRow(v);
         list_->blockSignals(false);
         list_->scrollToItem(list_->item(v));
-        emit frameSelected(f.x0, v);
+        Q_EMIT frameSelected(f.x0, v);
     });
     connect(list_, &QListWidget::currentRowChanged, this, [this](int row) {
         if (!live_ && row >= 0) slider_->setValue(row);
@@ -96,7 +96,7 @@ void TrajectoryStrip::clear() {
     slider_->setRange(0, 0);
     slider_->blockSignals(false);
     label_->setText(tr("No trajectory"));
-    emit frameSelected(QImage(), -1);
+    Q_EMIT frameSelected(QImage(), -1);
 }
 
 void TrajectoryStrip::addFrames(const QVector<TrajectoryImage>& frames) {
@@ -125,7 +125,7 @@ void TrajectoryStrip::setLive(bool live) {
 
 void TrajectoryStrip::scrubTo(int step) {
     if (step < 0 || step >= frameCount()) return;
-    if (slider_->value() == step) emit frameSelected(frames_[step].x0, step);
+    if (slider_->value() == step) Q_EMIT frameSelected(frames_[step].x0, step);
     else slider_->setValue(step);
 }
 

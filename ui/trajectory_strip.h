@@ -36,12 +36,12 @@ public:
     QSlider* slider() const { return slider_; }
     QListWidget* thumbnails() const { return list_; }
 
-public slots:
+public Q_SLOTS:
     void scrubTo(int step);
     void play();
     void stop();
 
-signals:
+Q_SIGNALS:
     // A step was chosen (by the slider, a thumbnail or playback); null when cleared.
     void frameSelected(const QImage& x0, int step);
 

@@ -27,7 +27,7 @@ void WindowHost::switchLanguage(const QString& code) {
     window_->setGeometry(geometry);
     if (visible) window_->show();
     window_->restore(work);
-    emit windowReplaced(window_.get());
+    Q_EMIT windowReplaced(window_.get());
 }
 
 }  // namespace ld

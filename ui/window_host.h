@@ -18,11 +18,11 @@ public:
     ~WindowHost() override;
     MainWindow* window() const { return window_.get(); }
 
-public slots:
+public Q_SLOTS:
     // Installs `code`'s translation, saves the choice and rebuilds the window.
     void switchLanguage(const QString& code);
 
-signals:
+Q_SIGNALS:
     void windowReplaced(ld::MainWindow* window);
 
 private:

@@ -4,8 +4,8 @@
 
 #include "core/error.h"
 #include "core/image.h"
-#include "inference/device.h"
-#include "inference/tiny_autoencoder.h"
+#include "inference/runtime/device.h"
+#include "inference/models/autoencoders/tiny_autoencoder.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -3,7 +3,7 @@
 // file to pycocotools' compressed RLE). Every format is reached through the registry.
 #include "command.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/dataset_summary.h"
 #include "core/error.h"
 

@@ -5,11 +5,11 @@
 #include "command.h"
 #include "model_option.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
-#include "inference/device.h"
-#include "inference/model_directory.h"
-#include "inference/phrase_similarity.h"
+#include "inference/runtime/device.h"
+#include "inference/io/model_directory.h"
+#include "inference/text/phrase_similarity.h"
 #include "inference/training/trainer.h"
 #include "inference/training/training_eval.h"
 

@@ -2,9 +2,9 @@
 // checked) and prints what is in it.
 #include "command.h"
 
-#include "inference/device.h"
-#include "inference/model_directory.h"
-#include "inference/phrase_similarity.h"
+#include "inference/runtime/device.h"
+#include "inference/io/model_directory.h"
+#include "inference/text/phrase_similarity.h"
 
 #include <cstdio>
 

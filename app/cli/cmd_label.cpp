@@ -1,7 +1,7 @@
 // labeldiff-cli label: batch-label a folder (or a dataset) with a label-diffusion model —
 // every image, every phrase (the model's classes unless --prompt is given) — and write a
 // COCO file plus overlay images. The labelling itself is the GUI batch's
-// (inference/batch_labelling.h): the phrases share the pixels by DiGSeg's per-pixel argmax,
+// (inference/pipeline/batch_labelling.h): the phrases share the pixels by DiGSeg's per-pixel argmax,
 // and an existing annotation of an (image, category) pair is kept and that pair is not
 // re-labelled. Hours of results are not lost to one bad image or a stopped run: failures
 // are skipped, instances.json is written every few images, and --resume continues to the
@@ -14,18 +14,18 @@
 #include "model_annotation.h"
 
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
-#include "core/folder_dataset.h"
-#include "core/format_util.h"
+#include "core/formats/folder_dataset.h"
+#include "core/formats/format_util.h"
 #include "core/json_read.h"
 #include "core/image.h"
 #include "core/overlay.h"
 #include "core/shard.h"
-#include "inference/batch_labelling.h"
-#include "inference/model_card.h"
-#include "inference/model_provenance.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/batch_labelling.h"
+#include "inference/io/model_card.h"
+#include "inference/pipeline/model_provenance.h"
+#include "inference/pipeline/sampler.h"
 
 #include <chrono>
 #include <filesystem>

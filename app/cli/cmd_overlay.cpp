@@ -1,7 +1,7 @@
 // labeldiff-cli overlay: draws a dataset's annotations over its images, one PNG each.
 #include "command.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/image.h"
 #include "core/overlay.h"

@@ -5,13 +5,13 @@
 #include "model_option.h"
 #include "model_annotation.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/image.h"
-#include "inference/model_card.h"
-#include "inference/model_provenance.h"
-#include "inference/noun_phrases.h"
-#include "inference/sampler.h"
+#include "inference/io/model_card.h"
+#include "inference/pipeline/model_provenance.h"
+#include "inference/text/noun_phrases.h"
+#include "inference/pipeline/sampler.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>

@@ -2,7 +2,7 @@
 // annotations) and what its reader had to tolerate, as text or JSON.
 #include "command.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/dataset_summary.h"
 #include "core/error.h"
 

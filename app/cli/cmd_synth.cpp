@@ -2,7 +2,7 @@
 // own sample images, and data of known truth for tests and smoke training).
 #include "command.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/synthetic_scene.h"
 

@@ -6,7 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json_read.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/sampler.h"
 #include "inference/training/trainer.h"
 
 #include <csignal>

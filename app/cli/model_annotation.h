@@ -1,7 +1,7 @@
 #pragma once
 // What the sampling sub-commands share: their options (a sampler result becomes an
-// annotation through inference/model_provenance.h's modelAnnotation).
-#include "inference/sampler.h"
+// annotation through inference/pipeline/model_provenance.h's modelAnnotation).
+#include "inference/pipeline/sampler.h"
 
 #include <CLI/CLI.hpp>
 

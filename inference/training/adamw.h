@@ -2,7 +2,7 @@
 // AdamW (decoupled weight decay) with gradient-norm clipping, over named parameters. The
 // moments are keyed by parameter name so that a checkpoint restores them whatever order
 // the modules list their parameters in.
-#include "inference/safetensors.h"
+#include "inference/io/safetensors.h"
 #include "inference/training/trainable_parameters.h"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // Checkpoints: complete model directories named step-NNNNNNN under the run's checkpoint
 // folder, each with a training_state/ that --resume continues from exactly (raw weights,
 // optimiser moments, EMA, step, config, losses so far).
-#include "inference/safetensors.h"
+#include "inference/io/safetensors.h"
 
 #include <nlohmann/json.hpp>
 

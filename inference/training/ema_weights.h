@@ -1,7 +1,7 @@
 #pragma once
 // The exponential moving average of the trained weights: what checkpoints, validation and
 // the final model hold, since it scores better than the last step's raw weights.
-#include "inference/safetensors.h"
+#include "inference/io/safetensors.h"
 #include "inference/training/trainable_parameters.h"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // What a training run does, as the JSON config file spells it (`labeldiff-cli train --config`,
 // the training panel): the model to start from, data, objective, optimiser, schedule of
 // checkpoints and validation. Paths in the file are relative to the file's folder.
-#include "inference/model_writer.h"
+#include "inference/io/model_writer.h"
 #include "inference/training/training_data.h"
 #include "inference/training/training_objectives.h"
 

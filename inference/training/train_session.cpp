@@ -1,11 +1,11 @@
 #include "inference/training/train_session.h"
 
 #include "core/error.h"
-#include "inference/device.h"
-#include "inference/flow_scheduler.h"
-#include "inference/model_directory.h"
-#include "inference/phrase_similarity.h"
-#include "inference/sampler.h"
+#include "inference/runtime/device.h"
+#include "inference/schedulers/flow_scheduler.h"
+#include "inference/io/model_directory.h"
+#include "inference/text/phrase_similarity.h"
+#include "inference/pipeline/sampler.h"
 #include "inference/training/checkpoints.h"
 #include "inference/training/trainable_parameters.h"
 

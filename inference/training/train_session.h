@@ -3,7 +3,7 @@
 // validation split, builds the optimiser and EMA, resumes from a checkpoint, then steps,
 // validates, checkpoints and writes the final model, reporting each event. Trainer::run is
 // its public face; the members are the run's state, so each part is a function of its own.
-#include "inference/model_card.h"
+#include "inference/io/model_card.h"
 #include "inference/training/adamw.h"
 #include "inference/training/ema_weights.h"
 #include "inference/training/train_config.h"

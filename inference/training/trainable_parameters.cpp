@@ -1,12 +1,12 @@
 #include "inference/training/trainable_parameters.h"
 
 #include "core/error.h"
-#include "inference/autoencoder_kl.h"
-#include "inference/clip_text_model.h"
-#include "inference/conditioning.h"
-#include "inference/model_directory.h"
-#include "inference/space_to_depth_stem.h"
-#include "inference/tiny_autoencoder.h"
+#include "inference/models/autoencoders/autoencoder_kl.h"
+#include "inference/models/text_encoders/clip_text_model.h"
+#include "inference/pipeline/conditioning.h"
+#include "inference/io/model_directory.h"
+#include "inference/models/autoencoders/space_to_depth_stem.h"
+#include "inference/models/autoencoders/tiny_autoencoder.h"
 #include "inference/training/train_config.h"
 
 #include <torch/torch.h>

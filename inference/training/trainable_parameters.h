@@ -3,7 +3,7 @@
 // directory built from memory (denoiser, image stem, text encoder with its null embedding,
 // learned mask codec); pretrained autoencoders stay frozen; `freeze` and `train_only`
 // regexes over the names choose further.
-#include "inference/safetensors.h"
+#include "inference/io/safetensors.h"
 
 #include <torch/types.h>
 

@@ -1,6 +1,6 @@
 #include "inference/training/training_data.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/image.h"
 #include "core/segmentation.h"

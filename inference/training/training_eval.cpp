@@ -1,7 +1,7 @@
 #include "inference/training/training_eval.h"
 
 #include "core/error.h"
-#include "inference/model_directory.h"
+#include "inference/io/model_directory.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -129,6 +129,14 @@ EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledIm
     r.absentAccuracy = absent ? double(absentOk) / absent : 1.0;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
+}
+
+EvalResult evaluateModel(const std::string& modelDir, const LabelledImages& data, const std::vector<size_t>& indices,
+                         const EvalOptions& options, const CancelToken* cancel,
+                         const std::function<void(int, int)>& progress) {
+    ModelDirectoryOptions mo;
+    mo.cancel = cancel;
+    return evaluateModel(ModelDirectory::open(modelDir, mo), data, indices, options, cancel, progress);
 }
 
 }  // namespace ld

@@ -8,7 +8,7 @@
 // (EvalOptions::minAbsentAccuracy), and throughput.
 #include "core/metrics.h"
 #include "core/presence_gate.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/sampler.h"
 #include "inference/training/training_data.h"
 
 #include <nlohmann/json.hpp>
@@ -69,5 +69,9 @@ struct EvalResult {
 EvalResult evaluateModel(std::shared_ptr<ModelDirectory> model, const LabelledImages& data,
                          const std::vector<size_t>& indices, const EvalOptions& options,
                          const CancelToken* cancel = nullptr, const std::function<void(int, int)>& progress = {});
+// The same, on the model directory at `modelDir` (loaded on the CPU in fp32).
+EvalResult evaluateModel(const std::string& modelDir, const LabelledImages& data, const std::vector<size_t>& indices,
+                         const EvalOptions& options, const CancelToken* cancel = nullptr,
+                         const std::function<void(int, int)>& progress = {});
 
 }  // namespace ld

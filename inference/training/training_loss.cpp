@@ -1,8 +1,8 @@
 #include "inference/training/training_loss.h"
 
-#include "inference/conditioning.h"
-#include "inference/flow_scheduler.h"
-#include "inference/model_directory.h"
+#include "inference/pipeline/conditioning.h"
+#include "inference/schedulers/flow_scheduler.h"
+#include "inference/io/model_directory.h"
 #include "inference/training/train_config.h"
 
 #include <torch/torch.h>

@@ -4,8 +4,8 @@
 // to latents through the model's codec, phrases to encodings with condition dropout,
 // noise at GenMask/SD3/DiGSeg timesteps, one denoiser evaluation, and the extra terms
 // (decoded-mask BCE + Dice, foreground weighting, phrase separation, codec reconstruction).
-#include "inference/mask_codec.h"
-#include "inference/noise_schedule.h"
+#include "inference/pipeline/mask_codec.h"
+#include "inference/schedulers/noise_schedule.h"
 #include "inference/training/training_data.h"
 #include "inference/training/training_objectives.h"
 

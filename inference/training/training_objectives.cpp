@@ -2,9 +2,9 @@
 
 #include "core/enum_names.h"
 #include "core/error.h"
-#include "inference/flow_scheduler.h"
-#include "inference/noise_schedule.h"
-#include "inference/pairwise_cosine.h"
+#include "inference/schedulers/flow_scheduler.h"
+#include "inference/schedulers/noise_schedule.h"
+#include "inference/text/pairwise_cosine.h"
 
 #include <torch/torch.h>
 

@@ -5,7 +5,7 @@
 // noise), and which noise is added (Gaussian, or DiGSeg's multi-resolution annealed noise).
 // Pure functions of their inputs and torch's global generator, so that training is
 // reproducible step by step.
-#include "inference/model_card.h"
+#include "inference/io/model_card.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/types.h>

@@ -5,7 +5,7 @@
 // files are made here, small, each in a folder of its own beside a "victim" folder that
 // the hostile names point at.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/image.h"
 

@@ -3,7 +3,7 @@
 // uninterrupted run; a bad image is reported and skipped; overlays of images that share a
 // stem do not overwrite each other; a resume with other options is refused.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/image.h"
 
 #include "support/cli_process.h"

@@ -2,7 +2,7 @@
 // masks at the original size for every phrase (given or from a caption), soft and
 // uncertainty maps, the trajectory frames, the semantic map, a COCO file that core reads
 // back, one JSON line per phrase with timings — and clear errors for bad input.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/image.h"
 
 #include "support/cli_process.h"

@@ -2,7 +2,7 @@
 // synthetic scenes, interrupted (--stop-after) and resumed, then `labeldiff-cli eval`
 // printing per-class IoU, the absent-class accuracy and last the line miou=<value>;
 // bad invocations fail with a message.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 
 #include "support/cli_process.h"

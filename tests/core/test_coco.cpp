@@ -1,8 +1,8 @@
 // COCO instances JSON: the tolerant reader (every oddity a counted warning), the strict
 // writer (golden files in tests/data/coco/, pycocotools' RLE strings computed by hand),
 // malformed input as clean errors, and round trips on the real coco128 and facade sets.
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
 #include "core/rle.h"
 #include "core/segmentation.h"

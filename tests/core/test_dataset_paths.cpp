@@ -3,9 +3,9 @@
 // are skipped with a counted warning), and no export writes outside the folder it was
 // given, whatever the names in memory.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/folder_confinement.h"
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/segmentation.h"
 
 #include <QTemporaryDir>

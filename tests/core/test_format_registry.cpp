@@ -1,7 +1,7 @@
 // The dataset format registry: every format listed once, in a fixed order, found by
 // name, and detection that picks the right format for real files (and none for junk).
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 
 #include <QtTest>
 

@@ -2,7 +2,7 @@
 // error naming the file, instead of overflowing the stack when the parsed value is copied or
 // written back (each of these crashed before the limit).
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/json_read.h"
 #include "core/project.h"

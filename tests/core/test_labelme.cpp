@@ -2,10 +2,10 @@
 // file labelme's own labelme2coco.py wrote (../shared/data/labelme-examples), write/read
 // round trips that keep every pixel, and the inputs that must fail with a clear error.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/json_read.h"
 #include "core/polygon.h"
 #include "core/segmentation.h"

@@ -2,11 +2,11 @@
 // round-trip their pixels, the class-index golden file, the membranes' image/ + label/
 // layout, and the PNGs that must be refused.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
-#include "core/format_util.h"
-#include "core/mask_folder.h"
+#include "core/formats/format_util.h"
+#include "core/formats/mask_folder.h"
 #include "core/segmentation.h"
 
 #include <QtTest>

@@ -2,10 +2,10 @@
 // resolution of segment ids through the companion panoptic file (ids repeated across
 // images included), round trips of captions, noun phrases and their pixels.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/json_read.h"
 #include "core/segmentation.h"
 

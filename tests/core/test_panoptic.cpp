@@ -1,12 +1,12 @@
 // COCO panoptic: ids decoded as R + 256·G + 256²·B, areas from the PNG against
 // segments_info, segment ids repeated across images, write/read round trips, bad PNGs.
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/format_util.h"
+#include "core/formats/format_util.h"
 #include "core/json_read.h"
-#include "core/panoptic.h"
+#include "core/formats/panoptic.h"
 #include "core/segmentation.h"
 
 #include <QtTest>

@@ -3,7 +3,7 @@
 // error naming the file and the limit. Before the limit a 150-byte COCO file made the mask
 // export allocate 4 GB per annotation.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/pixel_limit.h"
 #include "core/project.h"

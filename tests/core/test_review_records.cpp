@@ -3,7 +3,7 @@
 // name the file and the field.
 #include <QtTest>
 
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
 #include "core/project.h"
 #include "core/line_chart.h"

@@ -1,8 +1,8 @@
 // Round trips on real data: COCO → masks → COCO and COCO → labelme → COCO keep every
 // pixel of every instance (../shared/data/coco128 and labelme-examples), and labelme's
 // examples survive labelme → COCO → labelme.
-#include "core/dataset_format.h"
-#include "core/dataset_formats.h"
+#include "core/formats/dataset_format.h"
+#include "core/formats/dataset_formats.h"
 #include "core/error.h"
 #include "core/segmentation.h"
 

@@ -1,9 +1,9 @@
 // AutoencoderKL: parity with diffusers on reference-tiny's vae-tiny, legacy key names,
 // save/reload and checked loading.
 #include "core/error.h"
-#include "inference/autoencoder_kl.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
+#include "inference/models/autoencoders/autoencoder_kl.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
 
 #include "support/reference_fixtures.h"
 

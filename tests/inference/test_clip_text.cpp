@@ -1,9 +1,9 @@
 // CLIPTextModel: parity with transformers on reference-tiny (quick_gelu and gelu), pooled
 // output rules, the null embedding, and checked loading.
 #include "core/error.h"
-#include "inference/clip_text_model.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
+#include "inference/models/text_encoders/clip_text_model.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
 
 #include "support/reference_fixtures.h"
 

@@ -3,14 +3,14 @@
 // (image tokens modulated at t = 0, only mask tokens decoded), from-scratch DiTs of both
 // classes from a model spec, and one-step inference from zero instead of noise.
 #include "core/error.h"
-#include "inference/conditioning.h"
-#include "inference/cuda_autocast.h"
-#include "inference/device.h"
-#include "inference/model_directory.h"
-#include "inference/model_writer.h"
-#include "inference/pixart_transformer.h"
-#include "inference/sampler.h"
-#include "inference/sd3_transformer.h"
+#include "inference/pipeline/conditioning.h"
+#include "inference/runtime/cuda_autocast.h"
+#include "inference/runtime/device.h"
+#include "inference/io/model_directory.h"
+#include "inference/io/model_writer.h"
+#include "inference/models/transformers/pixart_transformer.h"
+#include "inference/pipeline/sampler.h"
+#include "inference/models/transformers/sd3_transformer.h"
 
 #include "support/tiny_model.h"
 #include "support/tiny_training.h"

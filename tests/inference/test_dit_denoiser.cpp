@@ -2,13 +2,13 @@
 // open and run through the sampler, a directory rewritten from memory gives the same
 // masks, a model without any denoiser is one clear error, and a from-scratch DiT built by
 // the trainer's model spec learns and reloads.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/synthetic_scene.h"
-#include "inference/model_directory.h"
-#include "inference/model_writer.h"
-#include "inference/pixart_transformer.h"
-#include "inference/sampler.h"
+#include "inference/io/model_directory.h"
+#include "inference/io/model_writer.h"
+#include "inference/models/transformers/pixart_transformer.h"
+#include "inference/pipeline/sampler.h"
 #include "inference/training/trainer.h"
 
 #include "support/tiny_model.h"

@@ -2,10 +2,10 @@
 // SD3Transformer2DModel on reference-tiny's dit-pixart-tiny and dit-sd3-tiny (every stored
 // output and intermediate), shapes, save/reload and checked loading.
 #include "core/error.h"
-#include "inference/pixart_transformer.h"
-#include "inference/safetensors.h"
-#include "inference/sd3_transformer.h"
-#include "inference/state_dict.h"
+#include "inference/models/transformers/pixart_transformer.h"
+#include "inference/io/safetensors.h"
+#include "inference/models/transformers/sd3_transformer.h"
+#include "inference/io/state_dict.h"
 
 #include "support/reference_fixtures.h"
 

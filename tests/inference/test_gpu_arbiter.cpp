@@ -3,7 +3,7 @@
 // waits for it, up to its patience, then runs on the CPU; a Stop ends the wait; CPU and
 // other cards are not arbitrated; a release tells the listeners, and the holder whose
 // work fell back gets the card on asking again.
-#include "inference/gpu_arbiter.h"
+#include "inference/runtime/gpu_arbiter.h"
 
 #include <QElapsedTimer>
 #include <QtTest>

@@ -5,10 +5,10 @@
 
 #include "core/error.h"
 #include "core/mask.h"
-#include "inference/mask_codec.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
-#include "inference/tiny_autoencoder.h"
+#include "inference/pipeline/mask_codec.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/autoencoders/tiny_autoencoder.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -9,15 +9,15 @@
 #include <QtTest>
 
 #include "core/error.h"
-#include "inference/cancel_token.h"
-#include "inference/clip_text_model.h"
-#include "inference/model_card.h"
-#include "inference/model_directory.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
-#include "inference/tiny_autoencoder.h"
-#include "inference/unet.h"
-#include "inference/unet_config.h"
+#include "inference/runtime/cancel_token.h"
+#include "inference/models/text_encoders/clip_text_model.h"
+#include "inference/io/model_card.h"
+#include "inference/io/model_directory.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/autoencoders/tiny_autoencoder.h"
+#include "inference/models/unets/unet.h"
+#include "inference/models/unets/unet_config.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
 // The caption chunker on the narrative captions printed in the GS paper (figures 6 and 7):
 // every object a person would label comes out as its own phrase, and phrases about the
 // picture itself do not.
-#include "inference/noun_phrases.h"
+#include "inference/text/noun_phrases.h"
 
 #include <QtTest>
 

@@ -3,11 +3,11 @@
 // on those images, phrase by phrase (IoU > 0.9), and answer an absent class with an empty
 // mask. A defect in conditioning, targets, timesteps or decoding fails it within minutes,
 // long before a long run would show it. Reads ../shared/data/facade (skips without it).
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/mask.h"
-#include "inference/model_directory.h"
-#include "inference/phrase_similarity.h"
-#include "inference/sampler.h"
+#include "inference/io/model_directory.h"
+#include "inference/text/phrase_similarity.h"
+#include "inference/pipeline/sampler.h"
 #include "inference/training/trainer.h"
 #include "inference/training/training_data.h"
 

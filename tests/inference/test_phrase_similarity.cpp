@@ -1,9 +1,9 @@
 // The phrase-similarity diagnostic: how alike a model's text encoder makes its phrases.
 // A collapsed encoder (every phrase the same encoding) is detected; a healthy matrix is
 // symmetric with ones on the diagonal; the JSON form round-trips for the training panel.
-#include "inference/clip_text_model.h"
-#include "inference/model_directory.h"
-#include "inference/phrase_similarity.h"
+#include "inference/models/text_encoders/clip_text_model.h"
+#include "inference/io/model_directory.h"
+#include "inference/text/phrase_similarity.h"
 
 #include "support/tiny_model.h"
 

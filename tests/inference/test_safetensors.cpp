@@ -1,8 +1,8 @@
 // safetensors reader/writer: bit-exact round trips, real checkpoints from ../shared, an
 // independently written golden file, and one hostile file per lie a header can tell.
 #include "core/error.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
 
 #include <QtTest>
 

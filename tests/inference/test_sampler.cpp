@@ -3,9 +3,9 @@
 // cancellation between steps, caching of encodings, defaults from the model card, the
 // flow scheduler path, the semantic map, and the LRU cache behind it.
 #include "core/error.h"
-#include "inference/lru_cache.h"
-#include "inference/model_card.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/lru_cache.h"
+#include "inference/io/model_card.h"
+#include "inference/pipeline/sampler.h"
 
 #include "support/tiny_model.h"
 

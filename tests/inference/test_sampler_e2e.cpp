@@ -4,10 +4,10 @@
 // guidance w > 1 sharpens the mask (GS's CFG), one trailing DDIM step does as well as
 // twenty leading ones (DiGSeg), and the seed alone determines the result, member by member.
 #include "core/mask.h"
-#include "inference/conditioning.h"
-#include "inference/model_directory.h"
-#include "inference/noise_schedule.h"
-#include "inference/sampler.h"
+#include "inference/pipeline/conditioning.h"
+#include "inference/io/model_directory.h"
+#include "inference/schedulers/noise_schedule.h"
+#include "inference/pipeline/sampler.h"
 
 #include "support/shape_scenes.h"
 #include "support/tiny_model.h"

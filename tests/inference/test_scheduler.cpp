@@ -2,9 +2,9 @@
 // ᾱ, every step case), the timestep lists the sampler relies on, hand-computed steps for
 // each prediction type, next-in-schedule stepping, and the rectified-flow Euler sampler.
 #include "core/error.h"
-#include "inference/ddim_scheduler.h"
-#include "inference/flow_scheduler.h"
-#include "inference/noise_schedule.h"
+#include "inference/schedulers/ddim_scheduler.h"
+#include "inference/schedulers/flow_scheduler.h"
+#include "inference/schedulers/noise_schedule.h"
 
 #include "support/reference_fixtures.h"
 

@@ -1,7 +1,7 @@
 // The from-scratch text encoder: CLIP's transformer sized for a phrase vocabulary.
-#include "inference/safetensors.h"
-#include "inference/small_text_encoder.h"
-#include "inference/state_dict.h"
+#include "inference/io/safetensors.h"
+#include "inference/models/text_encoders/small_text_encoder.h"
+#include "inference/io/state_dict.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

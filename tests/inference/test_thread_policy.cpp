@@ -1,9 +1,9 @@
-// The thread policy (inference/device.h): one call sets every pool the compute touches —
+// The thread policy (inference/runtime/device.h): one call sets every pool the compute touches —
 // LibTorch intra-op to the count asked for, inter-op to 1, OpenBLAS to 1 (its busy-waiting
 // pool made a step 20–40× slower beside other busy programs), OpenCV to the intra-op count;
 // and glibc malloc keeps freed activations for the next pass (configureAllocator).
-#include "inference/cpu_load.h"
-#include "inference/device.h"
+#include "inference/runtime/cpu_load.h"
+#include "inference/runtime/device.h"
 
 #include <ATen/Parallel.h>
 #include <opencv2/core/utility.hpp>

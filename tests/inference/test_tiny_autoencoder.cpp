@@ -4,11 +4,11 @@
 #include <QtTest>
 
 #include "core/error.h"
-#include "inference/device.h"
-#include "inference/safetensors.h"
-#include "inference/space_to_depth_stem.h"
-#include "inference/state_dict.h"
-#include "inference/tiny_autoencoder.h"
+#include "inference/runtime/device.h"
+#include "inference/io/safetensors.h"
+#include "inference/models/autoencoders/space_to_depth_stem.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/autoencoders/tiny_autoencoder.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

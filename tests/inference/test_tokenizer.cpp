@@ -3,8 +3,8 @@
 // synthetic BPE vocabulary that needs no shared files, and the from-scratch phrase
 // vocabulary.
 #include "core/error.h"
-#include "inference/bpe_tokenizer.h"
-#include "inference/phrase_vocabulary.h"
+#include "inference/text/bpe_tokenizer.h"
+#include "inference/text/phrase_vocabulary.h"
 
 #include <QtTest>
 

@@ -4,14 +4,14 @@
 // model directory that opens; fine-tuning the shipped model leaves it intact; freeze
 // patterns hold parameters fixed.
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/synthetic_scene.h"
-#include "inference/model_directory.h"
-#include "inference/safetensors.h"
+#include "inference/io/model_directory.h"
+#include "inference/io/safetensors.h"
 #include "inference/training/trainer.h"
 #include "inference/training/training_eval.h"
-#include "inference/unet.h"
+#include "inference/models/unets/unet.h"
 
 #include "support/tiny_training.h"
 

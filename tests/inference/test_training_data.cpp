@@ -2,7 +2,7 @@
 // written by core), absent-phrase samples (empty masks), seeded split determinism,
 // augmentation that keeps image and mask aligned, deterministic batches, the prefetch
 // queue giving the same batches as direct construction.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "inference/training/training_data.h"
 

@@ -2,8 +2,8 @@
 // the timestep samplers have the stated distributions (GenMask's long tail skews toward
 // T), DiGSeg's multi-resolution annealed noise has its properties, the discriminative
 // loss, and the learning-rate schedule.
-#include "inference/noise_schedule.h"
-#include "inference/pairwise_cosine.h"
+#include "inference/schedulers/noise_schedule.h"
+#include "inference/text/pairwise_cosine.h"
 #include "inference/training/trainer.h"
 #include "inference/training/training_objectives.h"
 

@@ -1,10 +1,10 @@
 // UNet2DConditionModel: number-for-number parity with diffusers on the reference-tiny
 // fixtures, and behaviour of tiny random U-Nets in the configurations LabelDiff uses.
 #include "core/error.h"
-#include "inference/safetensors.h"
-#include "inference/state_dict.h"
-#include "inference/unet.h"
-#include "inference/unet_blocks.h"
+#include "inference/io/safetensors.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/unets/unet.h"
+#include "inference/models/unets/unet_blocks.h"
 
 #include "support/reference_fixtures.h"
 

@@ -2,18 +2,18 @@
 // A complete tiny model directory written by a test: space-to-depth stem, small text
 // encoder over a phrase vocabulary (with a null embedding), a small U-Net (or a small
 // PixArt or SD3 DiT in transformer/), DDIM scheduler config and the card — a real model in every respect but size, built in milliseconds.
-#include "inference/clip_text_model.h"
-#include "inference/ddim_scheduler.h"
-#include "inference/model_card.h"
-#include "inference/phrase_vocabulary.h"
-#include "inference/pixart_transformer.h"
-#include "inference/safetensors.h"
-#include "inference/small_text_encoder.h"
-#include "inference/sd3_transformer.h"
-#include "inference/space_to_depth_stem.h"
-#include "inference/state_dict.h"
-#include "inference/unet.h"
-#include "inference/unet_config.h"
+#include "inference/models/text_encoders/clip_text_model.h"
+#include "inference/schedulers/ddim_scheduler.h"
+#include "inference/io/model_card.h"
+#include "inference/text/phrase_vocabulary.h"
+#include "inference/models/transformers/pixart_transformer.h"
+#include "inference/io/safetensors.h"
+#include "inference/models/text_encoders/small_text_encoder.h"
+#include "inference/models/transformers/sd3_transformer.h"
+#include "inference/models/autoencoders/space_to_depth_stem.h"
+#include "inference/io/state_dict.h"
+#include "inference/models/unets/unet.h"
+#include "inference/models/unets/unet_config.h"
 
 #include <torch/torch.h>
 

@@ -8,7 +8,7 @@
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
 #include "support/tiny_model.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/segmentation.h"
 #include "core/synthetic_scene.h"
 #include "ui/batch_labeler.h"

@@ -9,7 +9,7 @@
 // LibTorch first: its headers use the name `slots`, which Qt defines as a macro.
 #include "support/tiny_model.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/image.h"
 #include "core/json_read.h"
 #include "core/synthetic_scene.h"

@@ -1,7 +1,7 @@
 // The main window driven offscreen: open a folder with a dataset, browse with the status
 // filter, toggle layers, and survive bad input (missing folder, corrupt image, a
 // 20000×20000 image, an unreadable folder) with a message naming the file.
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "png_header.h"
 #include "ui/image_browser.h"

@@ -7,7 +7,7 @@
 
 #include "open_with_model.h"
 
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "ui/annotation_editor.h"
 #include "ui/batch_labeler.h"

@@ -9,7 +9,7 @@
 #include "ui/training_worker.h"
 
 #include "core/atomic_file.h"
-#include "core/dataset_format.h"
+#include "core/formats/dataset_format.h"
 #include "core/default_model.h"
 #include "core/synthetic_scene.h"
 #include "ui/inference_service.h"
