@@ -1,3 +1,5 @@
+// Over 600 lines: the reader's tolerance for real exporters and the writer share one schema,
+// kept in one file so that the two cannot drift apart.
 // COCO instances JSON.
 //
 // Reading is tolerant: every oddity that real exporters write (Roboflow's id-0 parent
@@ -280,7 +282,7 @@ private:
         if (!v && it->is_string()) v = numericString(it->get<std::string>());
         if (!v) fail(key + "." + field, std::string("is ") + it->dump() + ", expected an integer");
         if (*v < 0) fail(key + "." + field, "is negative (" + std::to_string(*v) + ")");
-        if (*v > 1000000) fail(key + "." + field, "is implausibly large (" + std::to_string(*v) + ")");
+        if (*v > kMaxSide) fail(key + "." + field, "is implausibly large (" + std::to_string(*v) + ")");
         return int(*v);
     }
 

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/formats/format_util.h"
 #include "core/image.h"
+#include "core/pixel_limit.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -39,7 +40,6 @@ Dataset openDatasetOrFolder(const std::string& path) {
     for (const auto& p : entries) {
         if (!hasImageExtension(p.string())) continue;
         ImageInfo info;
-        info.id = id++;
         info.fileName = p.filename().string();
         try {
             const ImageHeader h = readImageHeader(p.string());
@@ -48,6 +48,16 @@ Dataset openDatasetOrFolder(const std::string& path) {
         } catch (const Error&) {
             ds.warnings.add("unreadable image header (the image is listed; opening it will say why)");
         }
+        // Such an image cannot be opened, and a dataset or project stating its size would
+        // not load again (every reader checks stated sizes before allocating): left out,
+        // named, rather than listed in what is saved from this folder.
+        if (!withinImageLimits(info.width, info.height)) {
+            ds.warnings.add(info.fileName + ": " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                            " is past the image limits (" + std::to_string(kMaxPixels) + " pixels, " +
+                            std::to_string(kMaxSide) + " a side): left out");
+            continue;
+        }
+        info.id = id++;
         ds.images.push_back(std::move(info));
     }
     return ds;

@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/formats/dataset_format.h"
 #include "core/error.h"
+#include "core/formats/folder_dataset.h"
 #include "core/pixel_limit.h"
 #include "core/project.h"
 #include "core/rle.h"
@@ -13,6 +14,29 @@
 #include <QtTest>
 
 #include <string>
+
+namespace {
+
+std::string be32(uint32_t v) {
+    return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
+}
+
+uint32_t crc32(const std::string& bytes) {
+    uint32_t c = 0xffffffffu;
+    for (unsigned char b : bytes) {
+        c ^= b;
+        for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+// A PNG signature and a header stating width × height (8-bit RGB); no image data follows.
+std::string pngHeader(uint32_t width, uint32_t height) {
+    const std::string ihdr = "IHDR" + be32(width) + be32(height) + std::string{8, 2, 0, 0, 0};
+    return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr));
+}
+
+}  // namespace
 
 using namespace ld;
 
@@ -90,6 +114,38 @@ private slots:
         } catch (const Error& e) {
             QVERIFY2(QString::fromStdString(e.what()).contains(mentions), e.what());
         }
+    }
+
+    // An image folder (what `label` and the GUI open) lists only images that a dataset or
+    // project may state and still load again; the others are left out with a warning that
+    // names them. Before, a 30000² PNG was listed and `label` wrote an instances.json that
+    // no reader would load.
+    void folderLeavesOutImagesPastTheLimits_data() {
+        QTest::addColumn<qint64>("width");
+        QTest::addColumn<qint64>("height");
+        QTest::addColumn<bool>("listed");
+        QTest::newRow("16384 square") << qint64(16384) << qint64(16384) << true;
+        QTest::newRow("30000 square") << qint64(30000) << qint64(30000) << false;
+        QTest::newRow("one more row") << qint64(16384) << qint64(16385) << false;
+        QTest::newRow("a million wide") << qint64(1000000) << qint64(2) << true;
+        QTest::newRow("two million wide") << qint64(2000000) << qint64(1) << false;
+        QTest::newRow("2^31 - 1 tall") << qint64(1) << qint64(2147483647) << false;
+    }
+    void folderLeavesOutImagesPastTheLimits() {
+        QFETCH(qint64, width);
+        QFETCH(qint64, height);
+        QFETCH(bool, listed);
+        QTemporaryDir dir;
+        writeFileAtomic(dir.filePath("a.png").toStdString(), pngHeader(4, 3));
+        writeFileAtomic(dir.filePath("b.png").toStdString(), pngHeader(uint32_t(width), uint32_t(height)));
+        const Dataset d = openDatasetOrFolder(dir.path().toStdString());
+        QCOMPARE(int(d.images.size()), listed ? 2 : 1);
+        QCOMPARE(d.images[0].fileName, std::string("a.png"));
+        QCOMPARE(d.images[0].id, int64_t(1));
+        bool named = false;
+        for (const auto& [what, n] : d.warnings.all()) named = named || what.find("b.png") != std::string::npos;
+        QCOMPARE(named, !listed);
+        if (listed) QCOMPARE(int64_t(d.images[1].width), int64_t(width));
     }
 
     void rleDecodeRefusesHugeSizes() {
