@@ -1,6 +1,7 @@
 #include "core/overlay.h"
 
 #include "core/formats/format_util.h"
+#include "core/formats/output_names.h"
 #include "core/palette.h"
 
 #include <filesystem>
@@ -31,16 +32,12 @@ cv::Mat renderOverlay(const cv::Mat& rgb, const Dataset& dataset, int64_t imageI
 }
 
 std::map<int64_t, std::string> overlayFileNames(const Dataset& dataset, const std::string& suffix) {
-    auto stemOf = [](const ImageInfo& image) {
-        return safeFileName(std::filesystem::path(image.fileName).stem().string());
-    };
-    std::map<std::string, int> stems;
-    for (const auto& image : dataset.images) ++stems[stemOf(image)];
+    // Overlays go in one flat folder: the stem without the image's sub-folders.
+    const OutputStems stems = uniqueOutputStems(dataset.images, [](const ImageInfo& image) {
+        return std::filesystem::path(safeFileName(std::filesystem::path(image.fileName).stem().string()));
+    });
     std::map<int64_t, std::string> out;
-    for (const auto& image : dataset.images) {
-        const std::string stem = stemOf(image);
-        out[image.id] = (stems[stem] > 1 ? stem + "-" + std::to_string(image.id) : stem) + suffix + ".png";
-    }
+    for (const auto& [id, stem] : stems.byImage) out[id] = stem.string() + suffix + ".png";
     return out;
 }
 

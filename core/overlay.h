@@ -22,7 +22,8 @@ cv::Mat renderOverlay(const cv::Mat& rgb, const Dataset& dataset, int64_t imageI
 
 // A file name per image id for a folder of overlays: the image's stem (safeFileName) +
 // `suffix` + ".png", or stem-<id> + suffix + ".png" where images share a stem (a.png and
-// a.jpg, x/a.png), so that no overlay overwrites another; never a path.
+// a.jpg, x/a.png, A.png), so that no overlay overwrites another; never a path. The rule
+// of every per-image export (core/formats/output_names.h) on the stem alone.
 std::map<int64_t, std::string> overlayFileNames(const Dataset& dataset, const std::string& suffix = "");
 
 }  // namespace ld

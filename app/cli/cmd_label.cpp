@@ -14,6 +14,7 @@
 #include "model_annotation.h"
 
 #include "core/atomic_file.h"
+#include "core/dataset_summary.h"
 #include "core/formats/dataset_format.h"
 #include "core/error.h"
 #include "core/formats/folder_dataset.h"
@@ -69,19 +70,6 @@ nlohmann::json runIdentity(const LabelOptions& o, const std::vector<std::string>
             {"settings", samplerSettingsJson(o.settings)}};
 }
 
-// Overlay file names: the image's stem, or stem-<id> where two images share a stem
-// (a.jpg and a.png, or sub/a.jpg), so that no overlay overwrites another.
-std::map<int64_t, std::string> overlayNames(const Dataset& d) {
-    std::map<std::string, int> stems;
-    for (const auto& image : d.images) ++stems[safeFileName(fs::path(image.fileName).stem().string())];
-    std::map<int64_t, std::string> out;
-    for (const auto& image : d.images) {
-        const std::string stem = safeFileName(fs::path(image.fileName).stem().string());
-        out[image.id] = (stems[stem] > 1 ? stem + "-" + std::to_string(image.id) : stem) + ".png";
-    }
-    return out;
-}
-
 int run(const LabelOptions& o) {
     const fs::path out(o.out), cocoPath = out / "instances.json", statePath = out / "label-state.json";
     auto sampler = Sampler::open(o.model, o.sampler);
@@ -117,6 +105,10 @@ int run(const LabelOptions& o) {
         for (const auto& id : state.at("finished")) finished.insert(id.get<int64_t>());
     } else {
         d = openDatasetOrFolder(o.input);
+        // Among them: images past the size limits, left out of the run and its output.
+        if (!d.warnings.empty())
+            std::cerr << "labeldiff-cli label: " << d.warnings.total() << " warnings reading " << o.input << ":\n"
+                      << warningsText(d.warnings);
     }
     for (const auto& p : phrases)
         if (!d.findCategory(p)) {
@@ -136,7 +128,8 @@ int run(const LabelOptions& o) {
     }
     if (firstNewId == 0) firstNewId = nextId;
     fs::create_directories(out / "overlays");
-    const auto names = overlayNames(d);
+    // The image's stem, or stem-<id> where images share one (a.jpg and a.png, sub/a.jpg).
+    const auto names = overlayFileNames(d);
 
     // instances.json first, then the state that names the images it holds: a run killed
     // between the two resumes from the older state and redoes a few images.

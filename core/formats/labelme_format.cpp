@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/file_batch.h"
 #include "core/formats/format_util.h"
+#include "core/formats/output_names.h"
 #include "core/json_read.h"
 #include "core/image.h"
 #include "core/image_header_parser.h"
@@ -234,11 +235,13 @@ public:
             if (!imageIds.count(kv.first)) warnings.add("annotations of unknown images not written", int(kv.second.size()));
 
         FileBatch batch;
+        const OutputStems stems = uniqueOutputStems(dataset.images, outputStemOf);
+        if (stems.renamed > 0) warnings.add(kRenamedOutputs, stems.renamed);
         for (const ImageInfo& image : dataset.images) {
             if (image.width <= 0 || image.height <= 0)
                 throw Error(image.fileName, "image has no size; labelme needs imageWidth/imageHeight");
-            fs::path rel = outputNameOf(image.fileName);
-            rel.replace_extension(".json");
+            fs::path rel = stems.byImage.at(image.id);
+            rel += ".json";
             const fs::path jsonPath = outDir / rel;
             fs::path imageFile = imagesBase.empty() ? jsonPath.parent_path() / fs::path(image.fileName).filename()
                                                     : normalAbsolute(fs::path(imagesBase) / image.fileName);

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/file_batch.h"
 #include "core/formats/format_util.h"
+#include "core/formats/output_names.h"
 #include "core/image.h"
 #include "core/png_codec.h"
 #include "core/segmentation.h"
@@ -299,12 +300,6 @@ private:
     Dataset d_;
 };
 
-fs::path maskStem(const ImageInfo& image) {
-    fs::path rel = outputNameOf(image.fileName);
-    rel.replace_extension();
-    return rel;
-}
-
 class MaskFolderFormat : public DatasetFormat {
 public:
     std::string name() const override { return "masks"; }
@@ -361,12 +356,11 @@ void writeMaskFolder(const Dataset& dataset, const std::string& path, const Writ
 
     FileBatch batch;
     batch.add((root / "classes.txt").string(), classes);
-    std::set<std::string> stems;
+    const OutputStems stems = uniqueOutputStems(dataset.images, outputStemOf);
+    if (stems.renamed > 0) warnings.add(kRenamedOutputs, stems.renamed);
     for (const ImageInfo& image : dataset.images) {
         if (image.width <= 0 || image.height <= 0) throw Error(image.fileName, "image has no size; masks cannot be made");
-        const fs::path stem = maskStem(image);
-        if (!stems.insert(stem.generic_string()).second)
-            throw Error(image.fileName, "two images would share the mask name " + stem.generic_string());
+        const fs::path& stem = stems.byImage.at(image.id);
         const auto& anns = byImage[image.id];
         if (layout == MaskFolderLayout::Instance) {
             int k = 0;

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/folder_confinement.h"
 #include "core/formats/format_util.h"
+#include "core/formats/output_names.h"
 #include "core/pixel_limit.h"
 #include "core/json_read.h"
 #include "core/png_codec.h"
@@ -20,6 +21,68 @@ using nlohmann::json;
 
 constexpr int64_t kMaxSegmentId = (int64_t(1) << 24) - 1;
 const char* const kLeavesImagesFolder = "images whose file_name is empty or leaves the images folder skipped";
+
+// A panoptic PNG holds segment id R + 256·G + 256²·B per pixel (OpenCV's order is BGR).
+int64_t segmentIdAt(const uint8_t* bgr) { return int64_t(bgr[2]) | int64_t(bgr[1]) << 8 | int64_t(bgr[0]) << 16; }
+
+// Sets the pixels of `r` (column-major runs) to `sid` in the CV_8UC3 `png`; true when one
+// of them already held a segment.
+bool paintRuns(cv::Mat& png, const Rle& r, int64_t sid) {
+    const uint8_t b = uint8_t((sid >> 16) & 255), g = uint8_t((sid >> 8) & 255), red = uint8_t(sid & 255);
+    const int64_t h = r.height;
+    const size_t step = png.step1();
+    bool overlap = false;
+    int64_t pos = 0;
+    for (size_t k = 0; k < r.counts.size(); ++k) {
+        int64_t n = r.counts[k];
+        if (k % 2 == 1) {
+            while (n > 0) {  // one column's part of the run at a time
+                const int64_t x = pos / h, y = pos % h, len = std::min(n, h - y);
+                uint8_t* p = png.ptr<uint8_t>(int(y)) + 3 * x;
+                for (int64_t i = 0; i < len; ++i, p += step) {
+                    overlap = overlap || (p[0] | p[1] | p[2]) != 0;
+                    p[0] = b;
+                    p[1] = g;
+                    p[2] = red;
+                }
+                pos += len;
+                n -= len;
+            }
+        } else {
+            pos += n;
+        }
+    }
+    return overlap;
+}
+
+struct SegmentExtent {
+    int64_t area = 0;
+    int64_t x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+};
+
+// Area and tight box of the pixels still showing `sid`, looked for inside `box` (the box
+// of everything painted with it: later segments can only have covered some of it).
+SegmentExtent segmentExtent(const cv::Mat& png, int64_t sid, const BBox& box) {
+    SegmentExtent e;
+    const int64_t bx0 = std::max<int64_t>(0, int64_t(box.x)), by0 = std::max<int64_t>(0, int64_t(box.y));
+    const int64_t bx1 = std::min<int64_t>(png.cols, int64_t(box.x + box.w));
+    const int64_t by1 = std::min<int64_t>(png.rows, int64_t(box.y + box.h));
+    for (int64_t y = by0; y < by1; ++y) {
+        const uint8_t* row = png.ptr<uint8_t>(int(y));
+        for (int64_t x = bx0; x < bx1; ++x) {
+            if (segmentIdAt(row + 3 * x) != sid) continue;
+            if (e.area++ == 0) {
+                e.x0 = e.x1 = x;
+                e.y0 = e.y1 = y;
+            }
+            e.x0 = std::min(e.x0, x);
+            e.x1 = std::max(e.x1, x);
+            e.y0 = std::min(e.y0, y);
+            e.y1 = std::max(e.y1, y);
+        }
+    }
+    return e;
+}
 
 std::string splitName(const fs::path& jsonPath) {
     std::string stem = jsonPath.stem().string();
@@ -172,7 +235,7 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
             info.fileName = *inside;
             const int64_t w = im.contains("width") ? jsonToInt(im["width"]).value_or(0) : 0;
             const int64_t h = im.contains("height") ? jsonToInt(im["height"]).value_or(0) : 0;
-            if (w < 0 || h < 0 || w > 1000000 || h > 1000000 || w * h > kMaxPixels) {
+            if (w < 0 || h < 0 || w > kMaxSide || h > kMaxSide || w * h > kMaxPixels) {
                 d.warnings.add("images of a negative or too large size skipped");
                 continue;
             }
@@ -317,7 +380,8 @@ std::map<int64_t, int64_t> addPanopticFiles(const Dataset& dataset, const std::s
 
     std::map<int64_t, int64_t> segmentIdOf;
     json images = json::array(), annotations = json::array();
-    std::set<std::string> pngNames;
+    const OutputStems stems = uniqueOutputStems(dataset.images, outputStemOf);
+    if (stems.renamed > 0) warnings.add(kRenamedOutputs, stems.renamed);
     for (const ImageInfo& image : dataset.images) {
         if (image.width <= 0 || image.height <= 0)
             throw Error(image.fileName, "image has no size; a panoptic PNG cannot be made");
@@ -328,9 +392,17 @@ std::map<int64_t, int64_t> addPanopticFiles(const Dataset& dataset, const std::s
         im["height"] = image.height;
         images.push_back(std::move(im));
 
-        cv::Mat ids = cv::Mat::zeros(image.height, image.width, CV_32SC1);
+        // The segments are painted straight into the PNG and counted inside their own boxes:
+        // at 16384² a full-image id matrix and full-size masks per annotation made the export
+        // touch gigabytes of fresh memory (24 s, most of it page faults) where the PNG needs 0.8 GB.
+        cv::Mat png = cv::Mat::zeros(image.height, image.width, CV_8UC3);
         std::set<int64_t> used;
-        std::vector<std::pair<const Annotation*, int64_t>> painted;
+        struct Painted {
+            const Annotation* annotation;
+            int64_t sid;
+            BBox box;
+        };
+        std::vector<Painted> painted;
         for (const Annotation* a : byImage[image.id]) {
             int64_t sid = a->id;
             if (sid <= 0 || sid > kMaxSegmentId || used.count(sid)) {
@@ -338,44 +410,28 @@ std::map<int64_t, int64_t> addPanopticFiles(const Dataset& dataset, const std::s
                 while (used.count(sid)) ++sid;
             }
             used.insert(sid);
-            const BinaryMask m = toMask(a->segmentation, image.height, image.width);
-            if (cv::countNonZero((ids != 0) & (m.mat() != 0)) > 0)
+            const Rle r = toRle(a->segmentation, image.height, image.width);
+            if (paintRuns(png, r, sid))
                 warnings.add("overlapping segments (later annotations painted over earlier ones)");
-            ids.setTo(cv::Scalar(double(sid)), m.mat());
-            painted.emplace_back(a, sid);
+            painted.push_back({a, sid, rleBbox(r)});
         }
         json segments = json::array();
-        for (const auto& [a, sid] : painted) {
-            cv::Mat m;
-            cv::compare(ids, cv::Scalar(double(sid)), m, cv::CMP_EQ);
-            const int count = cv::countNonZero(m);
-            if (count == 0) {
+        for (const auto& [a, sid, box] : painted) {
+            const SegmentExtent e = segmentExtent(png, sid, box);
+            if (e.area == 0) {
                 warnings.add("empty or hidden segments not written");
                 continue;
             }
-            const BBox box = bbox(BinaryMask::fromMat(m));
             segments.push_back({{"id", sid},
                                 {"category_id", a->categoryId},
-                                {"area", count},
-                                {"bbox", {int64_t(box.x), int64_t(box.y), int64_t(box.w), int64_t(box.h)}},
+                                {"area", e.area},
+                                {"bbox", {e.x0, e.y0, e.x1 - e.x0 + 1, e.y1 - e.y0 + 1}},
                                 {"iscrowd", a->iscrowd ? 1 : 0}});
             segmentIdOf[a->id] = sid;
         }
-        fs::path pngName = outputNameOf(image.fileName);
-        pngName.replace_extension(".png");
-        if (!pngNames.insert(pngName.generic_string()).second)
-            throw Error(image.fileName, "two images would share the panoptic PNG " + pngName.generic_string());
+        fs::path pngName = stems.byImage.at(image.id);
+        pngName += ".png";
 
-        cv::Mat png(image.height, image.width, CV_8UC3);
-        for (int y = 0; y < image.height; ++y) {
-            const int32_t* src = ids.ptr<int32_t>(y);
-            uint8_t* dst = png.ptr<uint8_t>(y);
-            for (int x = 0; x < image.width; ++x) {
-                dst[3 * x + 0] = uint8_t((src[x] >> 16) & 255);  // B
-                dst[3 * x + 1] = uint8_t((src[x] >> 8) & 255);   // G
-                dst[3 * x + 2] = uint8_t(src[x] & 255);          // R
-            }
-        }
         const fs::path pngPath = pngFolder / pngName;
         batch.add(pngPath.string(), encodePng(png, pngPath.string()));
         annotations.push_back({{"image_id", image.id},

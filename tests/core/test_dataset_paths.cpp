@@ -6,12 +6,15 @@
 #include "core/formats/dataset_format.h"
 #include "core/folder_confinement.h"
 #include "core/formats/format_util.h"
+#include "core/formats/output_names.h"
+#include "core/overlay.h"
 #include "core/segmentation.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <filesystem>
+#include <set>
 
 using namespace ld;
 namespace fs = std::filesystem;
@@ -190,6 +193,113 @@ private slots:
                      qPrintable(QString::fromStdString(e.path().string())));
         }
         QVERIFY(!fs::exists("/tmp/escape2.json") && !fs::exists("/tmp/escape2.png"));
+    }
+
+    // Export names that would collide are made unique by one documented rule
+    // (core/formats/output_names.h): "file name:id" pairs in dataset order → the stems.
+    void uniqueOutputStems_data() {
+        QTest::addColumn<QStringList>("images");
+        QTest::addColumn<QStringList>("stems");
+        QTest::newRow("no clash") << QStringList{"a.png:1", "b.jpg:2"} << QStringList{"a", "b"};
+        QTest::newRow("same stem") << QStringList{"a.png:1", "a.jpg:2"} << QStringList{"a-1", "a-2"};
+        QTest::newRow("ids, not positions") << QStringList{"a.png:5", "a.jpg:3", "a.bmp:9"} << QStringList{"a-5", "a-3", "a-9"};
+        QTest::newRow("case only") << QStringList{"A.png:1", "a.png:2"} << QStringList{"A-1", "a-2"};
+        QTest::newRow("other folders") << QStringList{"a.png:1", "x/a.png:2"} << QStringList{"a", "x/a"};
+        QTest::newRow("clash in a folder") << QStringList{"x/a.png:1", "x/a.jpg:2", "a.png:3"} << QStringList{"x/a-1", "x/a-2", "a"};
+        QTest::newRow("renamed name taken") << QStringList{"a.png:1", "a.jpg:2", "a-1.png:3"}
+                                            << QStringList{"a-1-2", "a-2", "a-1"};
+        QTest::newRow("renamed twice taken") << QStringList{"a.png:1", "a.jpg:2", "a-1.png:3", "a-1-2.png:4"}
+                                             << QStringList{"a-1-3", "a-2", "a-1", "a-1-2"};
+        QTest::newRow("names leaving the folder") << QStringList{"../x.png:1", "/tmp/x.png:2"} << QStringList{"x-1", "x-2"};
+        QTest::newRow("no extension") << QStringList{"a:1", "a.png:2"} << QStringList{"a-1", "a-2"};
+    }
+    void uniqueOutputStems() {
+        QFETCH(QStringList, images);
+        QFETCH(QStringList, stems);
+        std::vector<ImageInfo> list;
+        for (const QString& s : images) {
+            ImageInfo im;
+            im.fileName = s.section(':', 0, 0).toStdString();
+            im.id = s.section(':', 1, 1).toLongLong();
+            list.push_back(im);
+        }
+        const OutputStems out = ld::uniqueOutputStems(list, outputStemOf);
+        QStringList got;
+        int renamed = 0;
+        std::set<std::string> distinct;
+        for (size_t i = 0; i < list.size(); ++i) {
+            const fs::path& stem = out.byImage.at(list[i].id);
+            got << QString::fromStdString(stem.generic_string());
+            renamed += stem != outputStemOf(list[i]) ? 1 : 0;
+            std::string lower = stem.generic_string();
+            for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+            distinct.insert(lower);
+        }
+        QCOMPARE(got, stems);
+        QCOMPARE(out.renamed, renamed);
+        QCOMPARE(distinct.size(), list.size());
+        // The same images give the same names.
+        QVERIFY(ld::uniqueOutputStems(list, outputStemOf).byImage == out.byImage);
+    }
+
+    // a.png, a.jpg and A.png (each annotated) exported to every per-image format: before,
+    // the second was refused ("two images would share ..."); now each has its own file,
+    // the output reads back with all three, and the same dataset gives the same files.
+    void collidingNamesAreExported_data() {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("target");  // relative to the output folder
+        QTest::newRow("labelme") << "labelme" << "";
+        QTest::newRow("masks") << "masks" << "";
+        QTest::newRow("panoptic") << "panoptic" << "panoptic.json";
+        QTest::newRow("png-narrative") << "png-narrative" << "png_coco_out.json";
+    }
+    void collidingNamesAreExported() {
+        QFETCH(QString, format);
+        QFETCH(QString, target);
+        QTemporaryDir dir;
+        Dataset d;
+        d.imagesDir = dir.filePath("images").toStdString();
+        Category x;
+        x.id = 1;
+        x.name = "x";
+        d.categories.push_back(x);
+        const char* names[] = {"a.png", "a.jpg", "A.png"};
+        for (int64_t id = 1; id <= 3; ++id) {
+            ImageInfo im;
+            im.id = id;
+            im.fileName = names[id - 1];
+            im.width = 8;
+            im.height = 8;
+            d.images.push_back(im);
+            Annotation a;
+            a.id = id;
+            a.imageId = id;
+            a.categoryId = 1;
+            a.segmentation = Segmentation::fromPolygons({{1, 1, 6, 1, 6, 6, 1, 6}});
+            setAreaAndBbox(a, 8, 8);
+            d.annotations.push_back(a);
+        }
+        auto exportTo = [&](const std::string& folder, Warnings& w) {
+            const fs::path out = fs::path(dir.path().toStdString()) / folder;
+            const std::string path = target.isEmpty() ? out.string() : (out / target.toStdString()).string();
+            WriteOptions wo;
+            wo.warnings = &w;
+            findDatasetFormat(format.toStdString())->write(d, path, wo);
+            std::set<std::string> files;
+            for (const auto& e : fs::recursive_directory_iterator(out))
+                if (e.is_regular_file()) files.insert(e.path().lexically_relative(out).generic_string());
+            return std::make_pair(path, files);
+        };
+        Warnings w1, w2;
+        const auto [path, files] = exportTo("out1", w1);
+        QCOMPARE(w1.count(kRenamedOutputs), 3);
+        QCOMPARE(exportTo("out2", w2).second, files);
+        if (format == "png-narrative") return;  // its images are the panoptic companion's, read with it
+        ReadOptions ro;
+        ro.checkImagesOnDisk = false;
+        const Dataset back = findDatasetFormat(format.toStdString())->read(path, ro);
+        QCOMPARE(int(back.images.size()), 3);
+        QCOMPARE(int(back.annotations.size()), 3);
     }
 };
 

@@ -6,9 +6,11 @@
 #include "core/error.h"
 #include "core/formats/format_util.h"
 #include "core/json_read.h"
+#include "core/png_codec.h"
 #include "core/formats/panoptic.h"
 #include "core/segmentation.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <filesystem>
@@ -137,6 +139,78 @@ private slots:
         QCOMPARE(int(back.annotations[0].area), 4);
         QCOMPARE(int(back.annotations[1].area), 4);
         QVERIFY(back.annotations[0].id != back.annotations[1].id);
+    }
+
+    // Rectangles "x,y,w,h" painted in order on a 7×5 image, each an annotation: the PNG
+    // holds the last one painted per pixel, and segments_info each segment's area and tight
+    // box as left visible (a hidden one is not written, with a warning), as a reference
+    // paint of the same rectangles says. The writer paints runs into the PNG and counts
+    // inside boxes (16384² images); this pins it to the plain whole-image computation.
+    void writtenSegmentsMatchThePng_data() {
+        QTest::addColumn<QStringList>("rects");
+        QTest::newRow("disjoint") << QStringList{"0,0,2,2", "3,1,2,3"};
+        QTest::newRow("partly covered") << QStringList{"0,0,4,3", "2,0,3,5"};
+        QTest::newRow("split in two") << QStringList{"0,0,7,1", "3,0,1,1"};
+        QTest::newRow("hidden") << QStringList{"1,1,2,2", "0,0,5,5"};
+        QTest::newRow("whole columns") << QStringList{"1,0,2,5", "0,4,7,1", "6,0,1,5"};
+        QTest::newRow("whole image under a dot") << QStringList{"0,0,7,5", "6,4,1,1"};
+    }
+    void writtenSegmentsMatchThePng() {
+        QFETCH(QStringList, rects);
+        const int w = 7, h = 5;
+        Dataset d;
+        d.images.push_back({1, "a.jpg", w, h, nlohmann::json::object()});
+        d.categories.push_back({1, "x", "", true, std::nullopt});
+        std::vector<int> reference(w * h, 0);  // annotation id per pixel, row-major
+        for (int i = 0; i < rects.size(); ++i) {
+            const QStringList r = rects[i].split(',');
+            const int rx = r[0].toInt(), ry = r[1].toInt(), rw = r[2].toInt(), rh = r[3].toInt();
+            BinaryMask m(h, w);
+            for (int y = ry; y < ry + rh; ++y)
+                for (int x = rx; x < rx + rw; ++x) {
+                    m.set(y, x, true);
+                    reference[y * w + x] = i + 1;
+                }
+            Annotation a;
+            a.id = i + 1;
+            a.imageId = 1;
+            a.categoryId = 1;
+            a.segmentation = Segmentation::fromMask(m);
+            d.annotations.push_back(a);
+        }
+        QTemporaryDir tmp;
+        Warnings warnings;
+        WriteOptions wo;
+        wo.warnings = &warnings;
+        const std::string out = tmp.path().toStdString() + "/p.json";
+        panopticFormat().write(d, out, wo);
+        const cv::Mat png = readPngFile(tmp.path().toStdString() + "/p/a.png");
+        const cv::Mat ids = panopticIds(png, "a.png");
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) QCOMPARE(ids.at<int32_t>(y, x), reference[y * w + x]);
+        const nlohmann::json segments = readJsonFile(out)["annotations"][0]["segments_info"];
+        int hidden = 0;
+        size_t k = 0;
+        for (int id = 1; id <= rects.size(); ++id) {
+            int area = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x)
+                    if (reference[y * w + x] == id) {
+                        ++area;
+                        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+                    }
+            if (area == 0) {
+                ++hidden;
+                continue;
+            }
+            QVERIFY(k < segments.size());
+            const nlohmann::json& s = segments[k++];
+            QCOMPARE(s["id"].get<int>(), id);
+            QCOMPARE(s["area"].get<int>(), area);
+            QCOMPARE(s["bbox"], nlohmann::json({x0, y0, x1 - x0 + 1, y1 - y0 + 1}));
+        }
+        QCOMPARE(k, segments.size());
+        QCOMPARE(warnings.count("empty or hidden segments not written"), hidden);
     }
 
     void badInput_data() {
