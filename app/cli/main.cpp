@@ -1,5 +1,6 @@
 #include "command.h"
 #include "core/error.h"
+#include "inference/runtime/error_text.h"
 
 #include <algorithm>
 #include <iostream>
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
             std::cerr << "labeldiff-cli " << sub->get_name() << ": error: " << e.what() << "\n";
             return 1;
         } catch (const std::exception& e) {
-            std::cerr << "labeldiff-cli " << sub->get_name() << ": error: " << e.what() << "\n";
+            std::cerr << "labeldiff-cli " << sub->get_name() << ": error: " << ld::errorText(e) << "\n";
             return 1;
         }
     }

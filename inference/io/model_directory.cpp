@@ -6,6 +6,8 @@
 #include "inference/models/autoencoders/autoencoder_kl.h"
 #include "inference/text/bpe_tokenizer.h"
 #include "inference/runtime/cancel_token.h"
+#include "inference/runtime/error_text.h"
+#include "inference/runtime/out_of_memory.h"
 #include "inference/text/phrase_vocabulary.h"
 #include "inference/models/text_encoders/clip_text_model.h"
 #include "inference/pipeline/mask_codec.h"
@@ -130,7 +132,8 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
     ModelCard& card = dir->card_;
 
     std::vector<std::string> problems;
-    auto attempt = [&](const std::string& role, const std::function<void()>& fn) {
+    // `config`: the file whose sizes the network was built from, named when it does not fit.
+    auto attempt = [&](const std::string& role, const std::function<void()>& fn, const fs::path& config = {}) {
         try {
             fn();
         } catch (const Cancelled&) {
@@ -138,7 +141,12 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
         } catch (const Error& e) {
             problems.push_back(role + ": " + e.what());
         } catch (const std::exception& e) {
-            problems.push_back(role + ": " + e.what());
+            // The allocator's own words stay in the message: isOutOfMemory reads them.
+            if (!config.empty() && isOutOfMemory(e))
+                problems.push_back(role + ": " + config.string() + ": the network it describes does not fit in memory (" +
+                                   errorText(e) + ")");
+            else
+                problems.push_back(role + ": " + errorText(e));
         }
     };
 
@@ -300,7 +308,7 @@ std::shared_ptr<ModelDirectory> ModelDirectory::open(const std::string& rootPath
             } else {
                 info.summary = "not used by this version";
             }
-        });
+        }, fs::exists(folder / "config.json", ec) ? folder / "config.json" : fs::path());
         attempt(role, [&] {
             info.dtypes = storedDtypes(info.weightFiles);
             for (auto& f : info.weightFiles) f = relativeTo(f, root);

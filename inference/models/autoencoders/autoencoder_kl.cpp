@@ -39,16 +39,19 @@ AutoencoderKLConfig AutoencoderKLConfig::fromJson(const nlohmann::json& j, const
     if (has(j, "latents_mean") || has(j, "latents_std"))
         throw Error(subject, "config keys 'latents_mean'/'latents_std' (per-channel latent statistics) are not supported");
     AutoencoderKLConfig c;
-    c.inChannels = getInt(j, "in_channels", c.inChannels, subject);
-    c.outChannels = getInt(j, "out_channels", c.outChannels, subject);
+    c.inChannels = getInt(j, "in_channels", c.inChannels, subject, kWidthLimit);
+    c.outChannels = getInt(j, "out_channels", c.outChannels, subject, kWidthLimit);
     c.downBlockTypes = getStringList(j, "down_block_types", c.downBlockTypes, subject);
     c.upBlockTypes = getStringList(j, "up_block_types", c.upBlockTypes, subject);
-    c.blockOutChannels = getIntList(j, "block_out_channels", c.blockOutChannels, subject);
-    c.layersPerBlock = getInt(j, "layers_per_block", c.layersPerBlock, subject);
+    c.blockOutChannels = getIntList(j, "block_out_channels", c.blockOutChannels, subject, kWidthLimit);
+    if (int64_t(c.blockOutChannels.size()) > kMaxLevels)
+        throw Error(subject, "config key 'block_out_channels' has " + std::to_string(c.blockOutChannels.size()) +
+                                 " entries, past the limit of " + std::to_string(kMaxLevels) + " resolution levels");
+    c.layersPerBlock = getInt(j, "layers_per_block", c.layersPerBlock, subject, kDepthLimit);
     c.actFn = getString(j, "act_fn", c.actFn, subject);
-    c.latentChannels = getInt(j, "latent_channels", c.latentChannels, subject);
-    c.normNumGroups = getInt(j, "norm_num_groups", c.normNumGroups, subject);
-    auto ss = getIntOrList(j, "sample_size", subject);
+    c.latentChannels = getInt(j, "latent_channels", c.latentChannels, subject, kWidthLimit);
+    c.normNumGroups = getInt(j, "norm_num_groups", c.normNumGroups, subject, kWidthLimit);
+    auto ss = getIntOrList(j, "sample_size", subject, kSampleLimit);
     if (!ss.empty()) c.sampleSize = ss.front();
     c.scalingFactor = getDouble(j, "scaling_factor", c.scalingFactor, subject);
     c.shiftFactor = getDouble(j, "shift_factor", 0.0, subject);

@@ -184,19 +184,27 @@ int TinyAutoencoderConfig::downscale() const { return 1 << (encoderBlocks.empty(
 TinyAutoencoderConfig TinyAutoencoderConfig::fromJson(const nlohmann::json& j, const std::string& subject) {
     if (!j.is_object()) throw Error(subject, "config must be a JSON object");
     TinyAutoencoderConfig c;
+    // get<int>() would keep the low 32 bits of 2^32 + 4 (4: a network other than the file
+    // says); validate() bounds the values that fit.
+    auto intOf = [&](const nlohmann::json& v, const char* key) {
+        const int64_t x = v.get<int64_t>();
+        if (x < -(int64_t(1) << 31) || x >= (int64_t(1) << 31))
+            throw Error(subject, std::string("config key '") + key + "' is " + std::to_string(x) + ", past the limit of 4096");
+        return int(x);
+    };
     auto readInt = [&](const char* key, int& out) {
         if (!j.contains(key)) return;
         if (!j[key].is_number_integer()) throw Error(subject, std::string("'") + key + "' must be an integer");
-        out = j[key].get<int>();
+        out = intOf(j[key], key);
     };
     auto readList = [&](const char* key, std::vector<int>& out) {
         if (!j.contains(key)) return;
         const auto& v = j[key];
-        if (!v.is_array()) throw Error(subject, std::string("'") + key + "' must be a list of integers");
+        if (!v.is_array() || v.size() > 64) throw Error(subject, std::string("'") + key + "' must be a list of at most 64 integers");
         out.clear();
         for (const auto& e : v) {
             if (!e.is_number_integer()) throw Error(subject, std::string("'") + key + "' must be a list of integers");
-            out.push_back(e.get<int>());
+            out.push_back(intOf(e, key));
         }
     };
     readInt("in_channels", c.imageChannels);

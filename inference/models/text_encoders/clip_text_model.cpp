@@ -23,13 +23,13 @@ CLIPTextConfig CLIPTextConfig::fromJson(const nlohmann::json& root, const std::s
     const nlohmann::json& j = has(root, "text_config") ? root.at("text_config") : root;
     if (!j.is_object()) throw Error(subject, "config key 'text_config' is not an object");
     CLIPTextConfig c;
-    c.vocabSize = getInt(j, "vocab_size", c.vocabSize, subject);
-    c.hiddenSize = getInt(j, "hidden_size", c.hiddenSize, subject);
-    c.intermediateSize = getInt(j, "intermediate_size", c.intermediateSize, subject);
-    c.projectionDim = getInt(j, "projection_dim", getInt(root, "projection_dim", c.projectionDim, subject), subject);
-    c.numHiddenLayers = getInt(j, "num_hidden_layers", c.numHiddenLayers, subject);
-    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject);
-    c.maxPositionEmbeddings = getInt(j, "max_position_embeddings", c.maxPositionEmbeddings, subject);
+    c.vocabSize = getInt(j, "vocab_size", c.vocabSize, subject, kVocabularyLimit);
+    c.hiddenSize = getInt(j, "hidden_size", c.hiddenSize, subject, kWidthLimit);
+    c.intermediateSize = getInt(j, "intermediate_size", c.intermediateSize, subject, kFeedForwardLimit);
+    c.projectionDim = getInt(j, "projection_dim", getInt(root, "projection_dim", c.projectionDim, subject, kWidthLimit), subject, kWidthLimit);
+    c.numHiddenLayers = getInt(j, "num_hidden_layers", c.numHiddenLayers, subject, kDepthLimit);
+    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject, kWidthLimit);
+    c.maxPositionEmbeddings = getInt(j, "max_position_embeddings", c.maxPositionEmbeddings, subject, kPositionsLimit);
     c.hiddenAct = getString(j, "hidden_act", c.hiddenAct, subject);
     c.layerNormEps = getDouble(j, "layer_norm_eps", c.layerNormEps, subject);
     c.padTokenId = getInt(j, "pad_token_id", c.padTokenId, subject);
@@ -37,6 +37,7 @@ CLIPTextConfig CLIPTextConfig::fromJson(const nlohmann::json& root, const std::s
     c.eosTokenId = getInt(j, "eos_token_id", c.eosTokenId, subject);
     for (const auto& a : getStringList(root, "architectures", {}, subject))
         if (a == "CLIPTextModelWithProjection") c.withProjection = true;
+    checkTable(c.vocabSize, c.hiddenSize, "vocab_size × hidden_size", subject);
     c.validate(subject);
     return c;
 }

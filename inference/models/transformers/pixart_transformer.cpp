@@ -37,29 +37,29 @@ PixArtTransformerConfig PixArtTransformerConfig::fromJson(const nlohmann::json& 
     refuseUnless(j, "norm_type", "ada_norm_single", subject, "a norm other than ada_norm_single");
     refuseUnless(j, "attention_type", "default", subject, "gated/other attention");
     PixArtTransformerConfig c;
-    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject);
-    c.attentionHeadDim = getInt(j, "attention_head_dim", c.attentionHeadDim, subject);
-    c.inChannels = getInt(j, "in_channels", c.inChannels, subject);
+    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject, kWidthLimit);
+    c.attentionHeadDim = getInt(j, "attention_head_dim", c.attentionHeadDim, subject, kWidthLimit);
+    c.inChannels = getInt(j, "in_channels", c.inChannels, subject, kWidthLimit);
     // diffusers: a null out_channels means "as many as come in".
     c.outChannels = j.contains("out_channels") && j.at("out_channels").is_null()
                         ? c.inChannels
-                        : getInt(j, "out_channels", c.outChannels, subject);
-    c.numLayers = getInt(j, "num_layers", c.numLayers, subject);
-    c.crossAttentionDim = getInt(j, "cross_attention_dim", c.crossAttentionDim, subject);
+                        : getInt(j, "out_channels", c.outChannels, subject, kWidthLimit);
+    c.numLayers = getInt(j, "num_layers", c.numLayers, subject, kDepthLimit);
+    c.crossAttentionDim = getInt(j, "cross_attention_dim", c.crossAttentionDim, subject, kWidthLimit);
     c.attentionBias = getBool(j, "attention_bias", c.attentionBias, subject);
-    c.sampleSize = getInt(j, "sample_size", c.sampleSize, subject);
-    c.patchSize = getInt(j, "patch_size", c.patchSize, subject);
+    c.sampleSize = getInt(j, "sample_size", c.sampleSize, subject, kSampleLimit);
+    c.patchSize = getInt(j, "patch_size", c.patchSize, subject, kSampleLimit);
     c.activationFn = getString(j, "activation_fn", c.activationFn, subject);
     c.upcastAttention = getBool(j, "upcast_attention", c.upcastAttention, subject);
     c.normElementwiseAffine = getBool(j, "norm_elementwise_affine", c.normElementwiseAffine, subject);
     c.normEps = getDouble(j, "norm_eps", c.normEps, subject);
     c.interpolationScale = getDouble(j, "interpolation_scale", 0.0, subject);
-    c.captionChannels = getInt(j, "caption_channels", 0, subject);
+    c.captionChannels = getInt(j, "caption_channels", 0, subject, kWidthLimit);
     c.numEmbedsAdaNorm = getInt(j, "num_embeds_ada_norm", c.numEmbedsAdaNorm, subject);
     // diffusers resolves a null use_additional_conditions to "sample_size is 128" (the
     // 1024-px PixArt-α checkpoints, which embed resolution and aspect ratio too).
     c.imageShortcut = getString(j, "image_shortcut", c.imageShortcut, subject);
-    c.imageChannels = getInt(j, "image_channels", c.imageChannels, subject);
+    c.imageChannels = getInt(j, "image_channels", c.imageChannels, subject, kWidthLimit);
     const bool additional = has(j, "use_additional_conditions") ? getBool(j, "use_additional_conditions", false, subject)
                                                                 : c.sampleSize == 128;
     if (additional)
@@ -67,6 +67,13 @@ PixArtTransformerConfig PixArtTransformerConfig::fromJson(const nlohmann::json& 
                                  (has(j, "use_additional_conditions") ? "true" : "null with sample_size 128 (so true)") +
                                  ": the resolution and aspect-ratio embeddings are not supported by this "
                                  "PixArtTransformer2DModel implementation");
+    // Each within its limit, the product may not be: one width, and the 2-D position table
+    // (a token per patch of sample_size², each as wide) that the network computes when built.
+    checkLimit(int64_t(c.numAttentionHeads) * c.attentionHeadDim, "num_attention_heads × attention_head_dim",
+               kWidthLimit, subject);
+    if (c.patchSize > 0)
+        checkTable(int64_t(c.sampleSize / c.patchSize) * (c.sampleSize / c.patchSize), c.innerDim(),
+                   "(sample_size / patch_size)² × num_attention_heads × attention_head_dim", subject);
     c.validate(subject);
     return c;
 }

@@ -39,22 +39,28 @@ SD3TransformerConfig SD3TransformerConfig::fromJson(const nlohmann::json& j, con
                                  ": dual attention (SD3.5) is not supported by this SD3Transformer2DModel "
                                  "implementation");
     SD3TransformerConfig c;
-    c.sampleSize = getInt(j, "sample_size", c.sampleSize, subject);
-    c.patchSize = getInt(j, "patch_size", c.patchSize, subject);
-    c.inChannels = getInt(j, "in_channels", c.inChannels, subject);
-    c.numLayers = getInt(j, "num_layers", c.numLayers, subject);
-    c.attentionHeadDim = getInt(j, "attention_head_dim", c.attentionHeadDim, subject);
-    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject);
-    c.jointAttentionDim = getInt(j, "joint_attention_dim", c.jointAttentionDim, subject);
-    c.captionProjectionDim = getInt(j, "caption_projection_dim", c.captionProjectionDim, subject);
-    c.pooledProjectionDim = getInt(j, "pooled_projection_dim", c.pooledProjectionDim, subject);
+    c.sampleSize = getInt(j, "sample_size", c.sampleSize, subject, kSampleLimit);
+    c.patchSize = getInt(j, "patch_size", c.patchSize, subject, kSampleLimit);
+    c.inChannels = getInt(j, "in_channels", c.inChannels, subject, kWidthLimit);
+    c.numLayers = getInt(j, "num_layers", c.numLayers, subject, kDepthLimit);
+    c.attentionHeadDim = getInt(j, "attention_head_dim", c.attentionHeadDim, subject, kWidthLimit);
+    c.numAttentionHeads = getInt(j, "num_attention_heads", c.numAttentionHeads, subject, kWidthLimit);
+    c.jointAttentionDim = getInt(j, "joint_attention_dim", c.jointAttentionDim, subject, kWidthLimit);
+    c.captionProjectionDim = getInt(j, "caption_projection_dim", c.captionProjectionDim, subject, kWidthLimit);
+    c.pooledProjectionDim = getInt(j, "pooled_projection_dim", c.pooledProjectionDim, subject, kWidthLimit);
     c.outChannels = j.contains("out_channels") && j.at("out_channels").is_null()
                         ? c.inChannels
-                        : getInt(j, "out_channels", c.outChannels, subject);
+                        : getInt(j, "out_channels", c.outChannels, subject, kWidthLimit);
     if (j.contains("pos_embed_max_size") && j.at("pos_embed_max_size").is_null())
         throw Error(subject, "config key 'pos_embed_max_size' is null: SD3 without a stored position table is not "
                              "supported");
-    c.posEmbedMaxSize = getInt(j, "pos_embed_max_size", c.posEmbedMaxSize, subject);
+    c.posEmbedMaxSize = getInt(j, "pos_embed_max_size", c.posEmbedMaxSize, subject, kSampleLimit);
+    // Each within its limit, the product may not be: one width, and the stored position
+    // table (pos_embed_max_size² tokens, each as wide) that the network holds.
+    checkLimit(int64_t(c.numAttentionHeads) * c.attentionHeadDim, "num_attention_heads × attention_head_dim",
+               kWidthLimit, subject);
+    checkTable(int64_t(c.posEmbedMaxSize) * c.posEmbedMaxSize, c.innerDim(),
+               "pos_embed_max_size² × num_attention_heads × attention_head_dim", subject);
     c.validate(subject);
     return c;
 }

@@ -15,14 +15,14 @@ using namespace jsoncfg;
 
 // An int broadcast to n entries, or a list of exactly n.
 std::vector<int> perBlock(const nlohmann::json& j, const std::string& key, const std::vector<int>& def, int n,
-                          const std::string& subject) {
+                          const std::string& subject, const SizeLimit& limit) {
     if (has(j, key) && j.at(key).is_array()) {
         for (const auto& e : j.at(key))
             if (e.is_array())
                 throw Error(subject, "config key '" + key +
                                          "' holds nested per-layer lists, which this implementation does not support");
     }
-    std::vector<int> v = getIntOrList(j, key, subject);
+    std::vector<int> v = getIntOrList(j, key, subject, limit);
     if (v.empty()) v = def;
     const bool wasList = has(j, key) && j.at(key).is_array();
     if (v.size() == 1 && !wasList) v.assign(static_cast<size_t>(n), v[0]);
@@ -96,45 +96,48 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
         throw Error(subject, "config key 'mid_block_only_cross_attention' is true: not supported");
 
     UNet2DConditionConfig c;
-    c.sampleSize = getIntOrList(j, "sample_size", subject).empty() ? c.sampleSize
-                                                                    : getIntOrList(j, "sample_size", subject).front();
-    c.inChannels = getInt(j, "in_channels", c.inChannels, subject);
-    c.outChannels = getInt(j, "out_channels", c.outChannels, subject);
+    const std::vector<int> sampleSize = getIntOrList(j, "sample_size", subject, kSampleLimit);
+    if (!sampleSize.empty()) c.sampleSize = sampleSize.front();
+    c.inChannels = getInt(j, "in_channels", c.inChannels, subject, kWidthLimit);
+    c.outChannels = getInt(j, "out_channels", c.outChannels, subject, kWidthLimit);
     c.centerInputSample = getBool(j, "center_input_sample", c.centerInputSample, subject);
     c.flipSinToCos = getBool(j, "flip_sin_to_cos", c.flipSinToCos, subject);
-    c.freqShift = getInt(j, "freq_shift", c.freqShift, subject);
+    c.freqShift = getInt(j, "freq_shift", c.freqShift, subject, kWidthLimit);
     c.downBlockTypes = getStringList(j, "down_block_types", c.downBlockTypes, subject);
     c.upBlockTypes = getStringList(j, "up_block_types", c.upBlockTypes, subject);
     if (j.contains("mid_block_type") && j.at("mid_block_type").is_null())
         c.midBlockType.clear();
     else
         c.midBlockType = getString(j, "mid_block_type", c.midBlockType, subject);
-    c.blockOutChannels = getIntList(j, "block_out_channels", c.blockOutChannels, subject);
+    c.blockOutChannels = getIntList(j, "block_out_channels", c.blockOutChannels, subject, kWidthLimit);
     const int n = static_cast<int>(c.blockOutChannels.size());
     if (n == 0) throw Error(subject, "config key 'block_out_channels' is empty");
-    c.layersPerBlock = perBlock(j, "layers_per_block", {2}, n, subject);
-    c.downsamplePadding = getInt(j, "downsample_padding", c.downsamplePadding, subject);
+    if (n > kMaxLevels)
+        throw Error(subject, "config key 'block_out_channels' has " + std::to_string(n) + " entries, past the limit of " +
+                                 std::to_string(kMaxLevels) + " resolution levels");
+    c.layersPerBlock = perBlock(j, "layers_per_block", {2}, n, subject, kDepthLimit);
+    c.downsamplePadding = getInt(j, "downsample_padding", c.downsamplePadding, subject, kKernelLimit);
     c.midBlockScaleFactor = getDouble(j, "mid_block_scale_factor", c.midBlockScaleFactor, subject);
     c.actFn = getString(j, "act_fn", c.actFn, subject);
-    c.normNumGroups = getInt(j, "norm_num_groups", c.normNumGroups, subject);
+    c.normNumGroups = getInt(j, "norm_num_groups", c.normNumGroups, subject, kWidthLimit);
     if (j.contains("norm_num_groups") && j.at("norm_num_groups").is_null())
         throw Error(subject, "config key 'norm_num_groups' is null: a U-Net without output GroupNorm is not supported");
     c.normEps = getDouble(j, "norm_eps", c.normEps, subject);
-    c.crossAttentionDim = perBlock(j, "cross_attention_dim", {1280}, n, subject);
-    c.transformerLayersPerBlock = perBlock(j, "transformer_layers_per_block", {1}, n, subject);
+    c.crossAttentionDim = perBlock(j, "cross_attention_dim", {1280}, n, subject, kWidthLimit);
+    c.transformerLayersPerBlock = perBlock(j, "transformer_layers_per_block", {1}, n, subject, kDepthLimit);
     if (has(j, "reverse_transformer_layers_per_block"))
-        c.reverseTransformerLayersPerBlock = perBlock(j, "reverse_transformer_layers_per_block", {}, n, subject);
+        c.reverseTransformerLayersPerBlock = perBlock(j, "reverse_transformer_layers_per_block", {}, n, subject, kDepthLimit);
     // The quirk: attention_head_dim is the head COUNT; num_attention_heads overrides it.
     if (has(j, "num_attention_heads"))
-        c.attentionHeads = perBlock(j, "num_attention_heads", {8}, n, subject);
+        c.attentionHeads = perBlock(j, "num_attention_heads", {8}, n, subject, kWidthLimit);
     else
-        c.attentionHeads = perBlock(j, "attention_head_dim", {8}, n, subject);
+        c.attentionHeads = perBlock(j, "attention_head_dim", {8}, n, subject, kWidthLimit);
     c.useLinearProjection = getBool(j, "use_linear_projection", c.useLinearProjection, subject);
     c.upcastAttention = getBool(j, "upcast_attention", c.upcastAttention, subject);
     c.resnetOutScaleFactor = getDouble(j, "resnet_out_scale_factor", c.resnetOutScaleFactor, subject);
-    c.convInKernel = getInt(j, "conv_in_kernel", c.convInKernel, subject);
-    c.convOutKernel = getInt(j, "conv_out_kernel", c.convOutKernel, subject);
-    c.timeEmbeddingDim = getInt(j, "time_embedding_dim", 0, subject);
+    c.convInKernel = getInt(j, "conv_in_kernel", c.convInKernel, subject, kKernelLimit);
+    c.convOutKernel = getInt(j, "conv_out_kernel", c.convOutKernel, subject, kKernelLimit);
+    c.timeEmbeddingDim = getInt(j, "time_embedding_dim", 0, subject, kWidthLimit);
     const std::string scaleShift = getString(j, "resnet_time_scale_shift", "default", subject);
     if (scaleShift != "default" && scaleShift != "scale_shift")
         throw Error(subject, "config key 'resnet_time_scale_shift' is '" + scaleShift +
@@ -144,8 +147,8 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     if (!c.additionEmbedType.empty() && c.additionEmbedType != "text_time")
         throw Error(subject, "config key 'addition_embed_type' is '" + c.additionEmbedType +
                                  "': only null or \"text_time\" (SDXL) is supported");
-    c.additionTimeEmbedDim = getInt(j, "addition_time_embed_dim", 0, subject);
-    c.projectionClassEmbeddingsInputDim = getInt(j, "projection_class_embeddings_input_dim", 0, subject);
+    c.additionTimeEmbedDim = getInt(j, "addition_time_embed_dim", 0, subject, kWidthLimit);
+    c.projectionClassEmbeddingsInputDim = getInt(j, "projection_class_embeddings_input_dim", 0, subject, kWidthLimit);
 
     c.tokenInjection = getBool(j, "labeldiff_token_injection", false, subject);
     c.convInWidening = parseConvInWidening(getString(j, "labeldiff_conv_in_widening", "none", subject), subject);
