@@ -20,6 +20,7 @@
 #include "ui/inference_service.h"
 #include "ui/label_document.h"
 #include "ui/main_window.h"
+#include "ui/user_prompts.h"
 #include "ui/model_registry.h"
 #include "ui/prompt_panel.h"
 #include "ui/sampler_panel.h"
@@ -185,6 +186,7 @@ int main(int argc, char** argv) {
     QElapsedTimer clock;
     clock.start();
     ld::MainWindow window;
+    window.setPrompts(ld::UserPrompts::unattended());  // a measurement must not wait on a dialog
     window.resize(1400, 900);
     window.show();
     QSignalSpy ready(&window, &ld::MainWindow::modelReady), shown(&window, &ld::MainWindow::imageShown),

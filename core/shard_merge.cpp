@@ -74,19 +74,10 @@ std::string joinLines(const std::vector<std::string>& lines) {
     return out;
 }
 
-}  // namespace
-
-ShardMergeResult mergeLabelShards(const std::vector<std::string>& shardDirs, const std::string& outDir) {
-    if (shardDirs.empty()) throw Error(outDir, "no shard folders to merge");
-    std::vector<ShardFolder> shards;
-    for (const auto& d : shardDirs) {
-        std::error_code ec;
-        if (fs::exists(outDir, ec) && fs::exists(d, ec) && fs::equivalent(outDir, d, ec))
-            throw Error(outDir, "is one of the shard folders: merge into another folder");
-        shards.push_back(readShardFolder(d));
-    }
-
-    // Every problem at once: a user fixing a set of shards should not discover them one by one.
+// Every shard by its index, after checking that together they are one complete run;
+// throws one ld::Error with every problem at once (a user fixing a set of shards should not
+// discover them one by one).
+std::map<int, const ShardFolder*> checkedShards(const std::vector<ShardFolder>& shards) {
     std::vector<std::string> problems;
     const ShardFolder& first = shards.front();
     const int count = first.spec.count;
@@ -128,6 +119,42 @@ ShardMergeResult mergeLabelShards(const std::vector<std::string>& shardDirs, con
         problems.push_back("missing shard" + std::string(missing.size() > 1 ? "s " : " ") + list);
     }
     if (!problems.empty()) throw Error("merge", "the shards cannot be merged:" + joinLines(problems));
+    return byIndex;
+}
+
+// Every shard's overlays into out/overlays (names are unique across shards: each image
+// belongs to one shard).
+void copyOverlays(const std::vector<ShardFolder>& shards, const fs::path& out) {
+    std::set<std::string> overlayNames;
+    for (const ShardFolder& s : shards) {
+        std::error_code ec;
+        if (!fs::is_directory(s.dir / "overlays", ec)) continue;
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(s.dir / "overlays")) files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        for (const fs::path& f : files) {
+            if (!overlayNames.insert(f.filename().string()).second)
+                throw Error(f.string(), "an overlay of this name came from another shard too");
+            writeFileAtomic((out / "overlays" / f.filename()).string(), readFile(f.string()));
+        }
+    }
+}
+
+}  // namespace
+
+ShardMergeResult mergeLabelShards(const std::vector<std::string>& shardDirs, const std::string& outDir) {
+    if (shardDirs.empty()) throw Error(outDir, "no shard folders to merge");
+    std::vector<ShardFolder> shards;
+    for (const auto& d : shardDirs) {
+        std::error_code ec;
+        if (fs::exists(outDir, ec) && fs::exists(d, ec) && fs::equivalent(outDir, d, ec))
+            throw Error(outDir, "is one of the shard folders: merge into another folder");
+        shards.push_back(readShardFolder(d));
+    }
+
+    const std::map<int, const ShardFolder*> byIndex = checkedShards(shards);
+    const ShardFolder& first = shards.front();
+    const int count = first.spec.count;
 
     // The input's own annotations (the same in every shard), then each image's new ones from
     // the shard it belongs to, numbered in image order as one run numbers them.
@@ -166,19 +193,7 @@ ShardMergeResult mergeLabelShards(const std::vector<std::string>& shardDirs, con
     const fs::path out(outDir);
     fs::create_directories(out / "overlays");
     // Overlays first, then instances.json, then the state: the order label saves in.
-    std::set<std::string> overlayNames;
-    for (const ShardFolder& s : shards) {
-        std::error_code ec;
-        if (!fs::is_directory(s.dir / "overlays", ec)) continue;
-        std::vector<fs::path> files;
-        for (const auto& e : fs::directory_iterator(s.dir / "overlays")) files.push_back(e.path());
-        std::sort(files.begin(), files.end());
-        for (const fs::path& f : files) {
-            if (!overlayNames.insert(f.filename().string()).second)
-                throw Error(f.string(), "an overlay of this name came from another shard too");
-            writeFileAtomic((out / "overlays" / f.filename()).string(), readFile(f.string()));
-        }
-    }
+    copyOverlays(shards, out);
     Warnings warnings;
     WriteOptions w;
     w.imagesDir = merged.imagesDir;

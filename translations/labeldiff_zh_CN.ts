@@ -111,6 +111,10 @@
 <context>
     <name>ld::ImageBrowser</name>
     <message>
+        <source>Making thumbnails</source>
+        <translation>正在生成缩略图</translation>
+    </message>
+    <message>
         <source>unlabelled</source>
         <translation>未标注</translation>
     </message>
@@ -169,6 +173,22 @@
 </context>
 <context>
     <name>ld::MainWindow</name>
+    <message>
+        <source>Opening %1</source>
+        <translation>正在打开 %1</translation>
+    </message>
+    <message>
+        <source>Importing %1</source>
+        <translation>正在导入 %1</translation>
+    </message>
+    <message>
+        <source>Exporting %1</source>
+        <translation>正在导出 %1</translation>
+    </message>
+    <message>
+        <source>Reading image</source>
+        <translation>正在读取图像</translation>
+    </message>
     <message>
         <source>Prompts</source>
         <translation>提示</translation>
@@ -528,8 +548,12 @@ Label images by text prompt with label diffusion.</source>
         <translation><numerusform>%n 张图像</numerusform></translation>
     </message>
     <message numerus="yes">
-        <source>, %n warning(s) while reading</source>
-        <translation><numerusform>，读取时有 %n 条警告</numerusform></translation>
+        <source>, %n warning(s) while reading: %1</source>
+        <translation><numerusform>，读取时有 %n 条警告：%1</numerusform></translation>
+    </message>
+    <message>
+        <source>Nothing to open in %1: %2</source>
+        <translation>%1 中没有可打开的内容：%2</translation>
     </message>
     <message>
         <source>%1  %2 × %3</source>
@@ -738,6 +762,10 @@ Restore it?</source>
 </context>
 <context>
     <name>ld::ModelManager</name>
+    <message>
+        <source>Checking %1</source>
+        <translation>正在检查 %1</translation>
+    </message>
     <message>
         <source>Add…</source>
         <translation>添加…</translation>
@@ -1141,6 +1169,10 @@ Checking…</source>
 </context>
 <context>
     <name>ld::TrainingPanel</name>
+    <message>
+        <source>Reading the training data</source>
+        <translation>正在读取训练数据</translation>
+    </message>
     <message>
         <source>Comparison failed: %1</source>
         <translation>比较失败：%1</translation>
@@ -1737,6 +1769,101 @@ Checking…</source>
     <message>
         <source>The last action failed with an unknown error.</source>
         <translation>上一个操作因未知错误而失败。</translation>
+    </message>
+</context>
+<context>
+    <name>ld::SegmentSession</name>
+    <message>
+        <source>Segmenting “%1”</source>
+        <translation>正在分割“%1”</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Accept proposal</source>
+        <translation>接受候选</translation>
+    </message>
+</context>
+<context>
+    <name>ld::Task</name>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>ld::DialogPrompts</name>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>The project has unsaved changes. Save them?</source>
+        <translation>项目有未保存的更改。是否保存？</translation>
+    </message>
+    <message>
+        <source>Restore autosave?</source>
+        <translation>恢复自动保存？</translation>
+    </message>
+    <message numerus="yes">
+        <source>LabelDiff did not close cleanly. An autosave of %1 from %2 (%n annotation(s)) was found.
+Restore it?</source>
+        <translation><numerusform>LabelDiff 上次未正常关闭。找到了 %1 于 %2 的自动保存（%n 个标注）。
+是否恢复？</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>ld::ExportDialog</name>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>RLE (exact, keeps holes)</source>
+        <translation>RLE（精确，保留孔洞）</translation>
+    </message>
+    <message>
+        <source>Polygons</source>
+        <translation>多边形</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Masks as</source>
+        <translation>掩码保存为</translation>
+    </message>
+</context>
+<context>
+    <name>ld::BatchDialog</name>
+    <message>
+        <source>Segment every category's prompt on each image with the current sampler settings.
+Annotations made by people are never changed.</source>
+        <translation>用当前采样器设置在每张图像上分割每个类别的提示。
+人工所做的标注永远不会被更改。</translation>
+    </message>
+    <message>
+        <source>Only images without annotations</source>
+        <translation>仅限没有标注的图像</translation>
+    </message>
+    <message>
+        <source>Keep existing model annotations</source>
+        <translation>保留已有的模型标注</translation>
+    </message>
+    <message>
+        <source>Label all images</source>
+        <translation>标注全部图像</translation>
     </message>
 </context>
 </TS>

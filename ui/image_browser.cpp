@@ -3,6 +3,7 @@
 #include "core/image.h"
 #include "core/review_queue.h"
 #include "ui/label_document.h"
+#include "ui/task.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -13,11 +14,9 @@
 #include <QStyle>
 #include <QThreadPool>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <opencv2/imgproc.hpp>
 
-#include <atomic>
 #include <map>
 #include <set>
 
@@ -62,7 +61,6 @@ QString statusName(ImageStatus s) {
     return {};
 }
 
-std::atomic<int> gThumbGeneration{0};
 constexpr int kReviewQueueFilter = -1;
 }  // namespace
 
@@ -110,8 +108,7 @@ ImageBrowser::ImageBrowser(LabelDocument* doc, QWidget* parent)
 }
 
 ImageBrowser::~ImageBrowser() {
-    ++gThumbGeneration;
-    pool_->clear();
+    if (thumbTask_) thumbTask_->cancel();
     pool_->waitForDone();
 }
 
@@ -201,19 +198,19 @@ std::vector<int64_t> ImageBrowser::visibleOrder() const {
 }
 
 void ImageBrowser::requestThumbnails() {
-    const int gen = ++gThumbGeneration;
-    pool_->clear();
+    // A new project or order replaces the thumbnails still being made.
+    if (thumbTask_) thumbTask_->cancel();
     struct Job {
         int64_t id;
         QString path;
     };
     QVector<Job> jobs;
     for (const auto& img : doc_->project().images) jobs.push_back({img.id, doc_->imagePath(img)});
+    thumbTask_ = new Task(tr("Making thumbnails"), this, pool_);
     QPointer<ImageBrowser> self(this);
-    QThreadPool* pool = pool_;
-    QtConcurrent::run(pool, [self, jobs, gen] {
+    thumbTask_->start([self, jobs](TaskContext& context) {
         for (const Job& j : jobs) {
-            if (gen != gThumbGeneration.load()) return;
+            if (context.cancelled()) return;
             QImage thumb;
             QString error;
             try {
@@ -226,8 +223,8 @@ void ImageBrowser::requestThumbnails() {
             } catch (const std::exception& e) {
                 error = QString::fromStdString(e.what());
             }
-            QMetaObject::invokeMethod(qApp, [self, id = j.id, thumb, error, gen] {
-                if (!self || gen != gThumbGeneration.load()) return;
+            context.deliver([self, id = j.id, thumb, error] {
+                if (!self) return;
                 self->thumbs_.insert(id, thumb);
                 for (int i = 0; i < self->list_->count(); ++i) {
                     QListWidgetItem* item = self->list_->item(i);

@@ -4,8 +4,9 @@
 // reviewed), in project order or most uncertain first (core/review_queue.h). Thumbnails are decoded on a background pool, one at a
 // time, so that a large folder neither blocks nor floods the machine.
 #include "core/project.h"
+#include "ui/task.h"
 
-#include <QFutureWatcher>
+#include <QPointer>
 #include <QHash>
 #include <QImage>
 #include <QWidget>
@@ -70,6 +71,7 @@ private:
     QComboBox* filter_;
     QComboBox* sort_;
     QThreadPool* pool_;
+    QPointer<Task> thumbTask_;
     QHash<int64_t, QImage> thumbs_;
     int generation_ = 0;
     std::optional<ImageStatus> status_;

@@ -2,6 +2,7 @@
 // The open project as the UI edits it: core's ld::Project, where it is saved, and the
 // undo stack through which every change goes (so the stack's clean state is the
 // document's saved state). Only edit commands call the raw setters.
+#include "core/opened_project.h"
 #include "core/project.h"
 
 #include <QObject>
@@ -17,7 +18,7 @@ class LabelDocument : public QObject {
 public:
     // The file a folder's project is saved in; not *.json, so that folder scanning never
     // mistakes it for a dataset.
-    static QString defaultFileName() { return QStringLiteral("project.labeldiff"); }
+    static QString defaultFileName() { return QString::fromLatin1(kProjectFileName); }
 
     explicit LabelDocument(QObject* parent = nullptr);
 

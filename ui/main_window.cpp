@@ -1,3 +1,5 @@
+// Over 600 lines: the window's wiring (menus, docks, status bar, and the signals between the
+// document, the segment session, the services and the panels); the work lives in those.
 #include "ui/main_window.h"
 
 #include "core/error.h"
@@ -7,7 +9,9 @@
 #include "inference/pipeline/model_provenance.h"
 #include "ui/annotation_editor.h"
 #include "ui/autosave.h"
+#include "ui/batch_dialog.h"
 #include "ui/batch_labeler.h"
+#include "ui/export_dialog.h"
 #include "ui/image_browser.h"
 #include "ui/image_canvas.h"
 #include "ui/inference_service.h"
@@ -17,6 +21,10 @@
 #include "ui/language.h"
 #include "ui/mask_image.h"
 #include "ui/progress_indicator.h"
+#include "ui/segment_session.h"
+#include "ui/task.h"
+#include "ui/task_manager.h"
+#include "ui/user_prompts.h"
 #include "ui/prompt_panel.h"
 #include "ui/review_controller.h"
 #include "ui/sampler_panel.h"
@@ -28,17 +36,13 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QCheckBox>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDialog>
-#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
@@ -54,25 +58,15 @@
 #include <QToolBar>
 #include <QUndoStack>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <filesystem>
 
 namespace ld {
 
-// Results of background work: either a value or the error text to show.
-struct MainWindow::Opened {
-    Project project;
-    QString projectPath;
-    QString imagesDir;
-    bool unsaved = false;
-    int warnings = 0;
-    QString error;
-};
+// An image decoded off the GUI thread for the canvas.
 struct MainWindow::Rendered {
     int index = -1;
     QImage image;
-    QString error;
 };
 
 namespace {
@@ -82,8 +76,10 @@ constexpr int kSpeckArea = 16;  // pixels: "remove specks" removes islands small
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), doc_(new LabelDocument(this)), editor_(new AnnotationEditor(doc_, this)),
       service_(new InferenceService(this)), autosave_(new Autosave(doc_, this)),
-      batch_(new BatchLabeler(doc_, service_, this)) {
+      batch_(new BatchLabeler(doc_, service_, this)), tasks_(new TaskManager(this)),
+      prompts_(UserPrompts::makeDefault()) {
     buildUi();
+    segment_ = new SegmentSession(doc_, editor_, service_, prompt_, this);
     buildMenus();
     connectEngine();
     restoreSettings();
@@ -92,10 +88,10 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() {
     // Background jobs hold only copies, but none may outlive the window.
-    openWatcher_.waitForFinished();
-    renderWatcher_.waitForFinished();
-    exportWatcher_.waitForFinished();
+    tasks_->cancelAll();
 }
+
+void MainWindow::setPrompts(std::unique_ptr<UserPrompts> prompts) { prompts_ = std::move(prompts); }
 
 void MainWindow::buildUi() {
     canvas_ = new ImageCanvas;
@@ -142,37 +138,60 @@ void MainWindow::buildUi() {
 
 QAction* MainWindow::action(const QString& name) const { return findChild<QAction*>(name); }
 
-void MainWindow::buildMenus() {
-    const auto add = [this](QMenu* menu, const char* name, const QString& text, const QKeySequence& key, auto&& slot) {
-        QAction* a = menu->addAction(text);
-        a->setObjectName(QString::fromLatin1(name));
-        if (!key.isEmpty()) a->setShortcut(key);
-        connect(a, &QAction::triggered, this, slot);
-        return a;
-    };
+QAction* MainWindow::addAction(QMenu* menu, const char* name, const QString& text, const QKeySequence& key,
+                              std::function<void()> slot) {
+    QAction* a = menu->addAction(text);
+    a->setObjectName(QString::fromLatin1(name));
+    if (!key.isEmpty()) a->setShortcut(key);
+    connect(a, &QAction::triggered, this, std::move(slot));
+    return a;
+}
 
+void MainWindow::buildMenus() {
+    buildFileMenu();
+    buildEditMenu();
+    buildViewMenu();
+    buildLabelMenu();
+    buildSettingsMenu();
+    buildTrainingMenu();
+    buildHelpMenu();
+    // These keys mean something else while typing a phrase or renaming: they act only
+    // when the canvas (or the trajectory strip under it) has the focus.
+    for (const char* name : {"accept", "reject", "delete"}) {
+        QAction* a = action(QString::fromLatin1(name));
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        canvas_->addAction(a);
+        strip_->addAction(a);
+    }
+
+    buildToolBar();
+}
+
+void MainWindow::buildFileMenu() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    add(file, "openFolder", tr("Open &Folder…"), QKeySequence::Open, [this] {
+    addAction(file, "openFolder", tr("Open &Folder…"), QKeySequence::Open, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images or a dataset"),
                                                               QSettings().value(QStringLiteral("lastFolder")).toString());
         if (!dir.isEmpty()) openPath(dir);
     });
-    add(file, "openFile", tr("Open &Project or Dataset…"), QKeySequence(tr("Ctrl+Shift+O")), [this] {
+    addAction(file, "openFile", tr("Open &Project or Dataset…"), QKeySequence(tr("Ctrl+Shift+O")), [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Open a project or a dataset"), QString(),
                                                        tr("Projects and datasets (*.labeldiff *.json);;All files (*)"));
         if (!f.isEmpty()) openPath(f);
     });
-    add(file, "save", tr("&Save"), QKeySequence::Save, [this] { save(); });
-    add(file, "saveAs", tr("Save &As…"), QKeySequence::SaveAs, [this] {
+    addAction(file, "save", tr("&Save"), QKeySequence::Save, [this] { save(); });
+    addAction(file, "saveAs", tr("Save &As…"), QKeySequence::SaveAs, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Save the project"), doc_->path(), tr("Projects (*.labeldiff)"));
         if (!f.isEmpty()) save(f);
     });
     file->addSeparator();
-    add(file, "import", tr("&Import…"), QKeySequence(tr("Ctrl+I")), [this] { askImport(); });
-    add(file, "export", tr("&Export…"), QKeySequence(tr("Ctrl+E")), [this] { askExport(); });
+    addAction(file, "import", tr("&Import…"), QKeySequence(tr("Ctrl+I")), [this] { askImport(); });
+    addAction(file, "export", tr("&Export…"), QKeySequence(tr("Ctrl+E")), [this] { askExport(); });
     file->addSeparator();
-    add(file, "quit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    addAction(file, "quit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+}
 
+void MainWindow::buildEditMenu() {
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     QAction* undo = doc_->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setObjectName(QStringLiteral("undo"));
@@ -183,12 +202,12 @@ void MainWindow::buildMenus() {
     redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Y"))});
     edit->addAction(redo);
     edit->addSeparator();
-    add(edit, "accept", tr("&Accept Proposal"), QKeySequence(Qt::Key_Return), [this] { acceptProposals(); });
-    add(edit, "reject", tr("&Reject Proposal"), QKeySequence(Qt::Key_Backspace), [this] { rejectProposals(); });
+    addAction(edit, "accept", tr("&Accept Proposal"), QKeySequence(Qt::Key_Return), [this] { acceptProposals(); });
+    addAction(edit, "reject", tr("&Reject Proposal"), QKeySequence(Qt::Key_Backspace), [this] { rejectProposals(); });
     edit->addSeparator();
     auto* tools = new QActionGroup(this);
     const auto tool = [&](const char* name, const QString& text, Qt::Key key, ImageCanvas::Tool t) {
-        QAction* a = add(edit, name, text, QKeySequence(key), [this, t] { canvas_->setTool(t); });
+        QAction* a = addAction(edit, name, text, QKeySequence(key), [this, t] { canvas_->setTool(t); });
         a->setCheckable(true);
         tools->addAction(a);
         return a;
@@ -197,26 +216,28 @@ void MainWindow::buildMenus() {
     tool("toolBrush", tr("&Brush"), Qt::Key_B, ImageCanvas::Tool::Brush);
     tool("toolEraser", tr("&Eraser"), Qt::Key_E, ImageCanvas::Tool::Eraser);
     tool("toolPolygon", tr("&Polygon"), Qt::Key_P, ImageCanvas::Tool::Polygon);
-    add(edit, "brushBigger", tr("Bigger Brush"), QKeySequence(Qt::Key_BracketRight), [this] { canvas_->setBrushRadius(canvas_->brushRadius() * 1.25); });
-    add(edit, "brushSmaller", tr("Smaller Brush"), QKeySequence(Qt::Key_BracketLeft), [this] { canvas_->setBrushRadius(canvas_->brushRadius() / 1.25); });
+    addAction(edit, "brushBigger", tr("Bigger Brush"), QKeySequence(Qt::Key_BracketRight), [this] { canvas_->setBrushRadius(canvas_->brushRadius() * 1.25); });
+    addAction(edit, "brushSmaller", tr("Smaller Brush"), QKeySequence(Qt::Key_BracketLeft), [this] { canvas_->setBrushRadius(canvas_->brushRadius() / 1.25); });
     edit->addSeparator();
-    add(edit, "fillHoles", tr("&Fill Holes"), QKeySequence(tr("Ctrl+H")), [this] { editor_->fillHoles(); });
-    add(edit, "removeSpecks", tr("Remove Spec&ks"), QKeySequence(tr("Ctrl+K")), [this] { editor_->removeSpecks(kSpeckArea); });
-    add(edit, "changeCategory", tr("&Change Category to Current"), QKeySequence(tr("Ctrl+G")), [this] {
+    addAction(edit, "fillHoles", tr("&Fill Holes"), QKeySequence(tr("Ctrl+H")), [this] { editor_->fillHoles(); });
+    addAction(edit, "removeSpecks", tr("Remove Spec&ks"), QKeySequence(tr("Ctrl+K")), [this] { editor_->removeSpecks(kSpeckArea); });
+    addAction(edit, "changeCategory", tr("&Change Category to Current"), QKeySequence(tr("Ctrl+G")), [this] {
         editor_->changeCategory(prompt_->currentCategory());
     });
-    add(edit, "delete", tr("&Delete Annotation"), QKeySequence::Delete, [this] { editor_->remove(); });
-    add(edit, "markReviewed", tr("Mark Image &Reviewed"), QKeySequence(Qt::Key_R), [this] { editor_->markReviewed(); });
+    addAction(edit, "delete", tr("&Delete Annotation"), QKeySequence::Delete, [this] { editor_->remove(); });
+    addAction(edit, "markReviewed", tr("Mark Image &Reviewed"), QKeySequence(Qt::Key_R), [this] { editor_->markReviewed(); });
     // The review queue (issue 18): one keystroke per image, most uncertain first.
-    add(edit, "nextUncertain", tr("&Next Uncertain Image"), QKeySequence(Qt::Key_N), [this] { review_->goToNextUncertain(); });
-    add(edit, "acceptAndNext", tr("Accept Image and Next &Uncertain"), QKeySequence(Qt::Key_Space),
+    addAction(edit, "nextUncertain", tr("&Next Uncertain Image"), QKeySequence(Qt::Key_N), [this] { review_->goToNextUncertain(); });
+    addAction(edit, "acceptAndNext", tr("Accept Image and Next &Uncertain"), QKeySequence(Qt::Key_Space),
         [this] { review_->acceptAndNext(); });
+}
 
+void MainWindow::buildViewMenu() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    add(view, "zoomFit", tr("Zoom to &Fit"), QKeySequence(Qt::Key_F), [this] { canvas_->zoomToFit(); });
-    add(view, "zoomActual", tr("&Actual Size"), QKeySequence(Qt::Key_1), [this] { canvas_->zoomActualSize(); });
-    add(view, "zoomIn", tr("Zoom &In"), QKeySequence::ZoomIn, [this] { canvas_->zoomBy(1.25); });
-    add(view, "zoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { canvas_->zoomBy(0.8); });
+    addAction(view, "zoomFit", tr("Zoom to &Fit"), QKeySequence(Qt::Key_F), [this] { canvas_->zoomToFit(); });
+    addAction(view, "zoomActual", tr("&Actual Size"), QKeySequence(Qt::Key_1), [this] { canvas_->zoomActualSize(); });
+    addAction(view, "zoomIn", tr("Zoom &In"), QKeySequence::ZoomIn, [this] { canvas_->zoomBy(1.25); });
+    addAction(view, "zoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { canvas_->zoomBy(0.8); });
     view->addSeparator();
     const auto toggle = [&](const char* name, const QString& text, const QKeySequence& key, bool on, auto&& apply) {
         QAction* a = view->addAction(text);
@@ -234,28 +255,32 @@ void MainWindow::buildMenus() {
     toggle("showUncertainty", tr("&Uncertainty Layer"), QKeySequence(Qt::Key_U), false, [this](bool on) { canvas_->setUncertaintyVisible(on); });
     toggle("highlightUncertain", tr("&Highlight Uncertain Proposals"), QKeySequence(tr("Shift+U")), true,
            [this](bool on) { canvas_->setHighlightUncertain(on); });
-    add(view, "moreOpaque", tr("More Opaque"), QKeySequence(tr("Shift+Up")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() + 0.1); });
-    add(view, "lessOpaque", tr("Less Opaque"), QKeySequence(tr("Shift+Down")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() - 0.1); });
+    addAction(view, "moreOpaque", tr("More Opaque"), QKeySequence(tr("Shift+Up")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() + 0.1); });
+    addAction(view, "lessOpaque", tr("Less Opaque"), QKeySequence(tr("Shift+Down")), [this] { canvas_->setFillOpacity(canvas_->fillOpacity() - 0.1); });
     view->addSeparator();
-    add(view, "nextImage", tr("&Next Image"), QKeySequence(Qt::Key_D), [this] { nextImage(); });
-    add(view, "previousImage", tr("&Previous Image"), QKeySequence(Qt::Key_S), [this] { previousImage(); });
-    add(view, "playTrajectory", tr("Play &Trajectory"), QKeySequence(Qt::Key_T), [this] { strip_->play(); });
+    addAction(view, "nextImage", tr("&Next Image"), QKeySequence(Qt::Key_D), [this] { nextImage(); });
+    addAction(view, "previousImage", tr("&Previous Image"), QKeySequence(Qt::Key_S), [this] { previousImage(); });
+    addAction(view, "playTrajectory", tr("Play &Trajectory"), QKeySequence(Qt::Key_T), [this] { strip_->play(); });
+}
 
+void MainWindow::buildLabelMenu() {
     QMenu* label = menuBar()->addMenu(tr("&Label"));
-    add(label, "segment", tr("&Segment Phrase"), QKeySequence(tr("Ctrl+Return")), [this] {
+    addAction(label, "segment", tr("&Segment Phrase"), QKeySequence(tr("Ctrl+Return")), [this] {
         if (!prompt_->phrase().isEmpty()) segment({prompt_->phrase()});
     });
-    add(label, "segmentCategories", tr("Segment All &Categories"), QKeySequence(tr("Ctrl+Shift+Return")), [this] {
+    addAction(label, "segmentCategories", tr("Segment All &Categories"), QKeySequence(tr("Ctrl+Shift+Return")), [this] {
         QStringList all;
         for (const auto& c : doc_->project().categories) all << QString::fromStdString(LabelDocument::promptOf(c));
         if (!all.isEmpty()) segment(all);
     });
-    add(label, "cancel", tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
+    addAction(label, "cancel", tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
         if (progress_->task()) progress_->task()->requestCancel();
     });
-    add(label, "newSeed", tr("&New Seed"), QKeySequence(tr("Ctrl+R")), [this] { sampler_->newSeed(); });
-    add(label, "batch", tr("&Label All Images…"), QKeySequence(tr("Ctrl+L")), [this] { askBatch(); });
+    addAction(label, "newSeed", tr("&New Seed"), QKeySequence(tr("Ctrl+R")), [this] { sampler_->newSeed(); });
+    addAction(label, "batch", tr("&Label All Images…"), QKeySequence(tr("Ctrl+L")), [this] { askBatch(); });
+}
 
+void MainWindow::buildSettingsMenu() {
     QMenu* settings = menuBar()->addMenu(tr("&Settings"));
     QMenu* language = settings->addMenu(tr("&Language"));
     auto* languages = new QActionGroup(this);
@@ -277,7 +302,9 @@ void MainWindow::buildMenus() {
                                            cpuThreads(), 0, cores, 1, &ok);
         if (ok) setCpuThreads(n);
     });
+}
 
+void MainWindow::buildTrainingMenu() {
     // Training panel and model manager: docks, hidden until asked for. Training runs on
     // the panel's own thread; "make active" loads the model through the inference service.
     auto* registry = new ModelRegistry(this);
@@ -295,7 +322,7 @@ void MainWindow::buildMenus() {
     addDockWidget(Qt::RightDockWidgetArea, managerDock);
     managerDock->hide();
     connect(training, &TrainingPanel::makeActiveRequested, this, [this](const QString& dir) { loadModel(dir); });
-    connect(training, &TrainingPanel::taskStarted, this, [this](TaskProgress* t) { progress_->track(t); });
+    connect(training, &TrainingPanel::taskStarted, tasks_, &TaskManager::track);
     connect(manager, &ModelManager::activateRequested, this, [this](const QString& dir) { loadModel(dir); });
     connect(service_, &InferenceService::modelLoaded, training, [this, training] { training->setActiveModel(service_->modelDir()); });
     QMenu* train = menuBar()->addMenu(tr("&Training"));
@@ -309,25 +336,20 @@ void MainWindow::buildMenus() {
     showModels->setText(tr("&Model Manager"));
     showModels->setShortcut(QKeySequence(tr("Ctrl+Shift+M")));
     train->addAction(showModels);
+}
 
+void MainWindow::buildHelpMenu() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    add(help, "shortcuts", tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_F1), [this] {
+    addAction(help, "shortcuts", tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_F1), [this] {
         ShortcutsDialog(menuBar(), this).exec();
     });
-    add(help, "about", tr("&About LabelDiff"), QKeySequence(), [this] {
+    addAction(help, "about", tr("&About LabelDiff"), QKeySequence(), [this] {
         QMessageBox::about(this, tr("About LabelDiff"),
                            tr("LabelDiff %1\nLabel images by text prompt with label diffusion.").arg(QApplication::applicationVersion()));
     });
+}
 
-    // These keys mean something else while typing a phrase or renaming: they act only
-    // when the canvas (or the trajectory strip under it) has the focus.
-    for (const char* name : {"accept", "reject", "delete"}) {
-        QAction* a = action(QString::fromLatin1(name));
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        canvas_->addAction(a);
-        strip_->addAction(a);
-    }
-
+void MainWindow::buildToolBar() {
     auto* toolbar = addToolBar(tr("Tools"));
     toolbar->setObjectName(QStringLiteral("tools"));
     for (const char* name : {"toolSelect", "toolBrush", "toolEraser", "toolPolygon"}) toolbar->addAction(action(QString::fromLatin1(name)));
@@ -353,13 +375,10 @@ void MainWindow::connectEngine() {
     connect(review_, &ReviewController::showImage, this, [this](int64_t id) { browser_->setCurrentIndex(doc_->imageIndex(id)); });
     connect(review_, &ReviewController::queueEmpty, this,
             [this] { statusBar()->showMessage(tr("No proposals left to review."), 5000); });
-    connect(&openWatcher_, &QFutureWatcher<std::shared_ptr<Opened>>::finished, this, &MainWindow::onOpened);
-    connect(&renderWatcher_, &QFutureWatcher<std::shared_ptr<Rendered>>::finished, this, &MainWindow::onRendered);
-    connect(&exportWatcher_, &QFutureWatcher<QString>::finished, this, [this] {
-        const QString error = exportWatcher_.result();
-        if (!error.isEmpty()) return report(error);
-        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(exportPath_)), 8000);
-        Q_EMIT exported(exportPath_);
+    // One indicator for every task; a model load starting beside a batch or a segment run
+    // leaves the indicator to what the person is waiting for.
+    connect(tasks_, &TaskManager::started, this, [this](TaskProgress* t) {
+        if (t != loadTask_ || !progress_->task() || progress_->task()->isFinished()) progress_->track(t);
     });
 
     connect(doc_, &LabelDocument::annotationsChanged, this, [this](int64_t id) {
@@ -416,42 +435,22 @@ void MainWindow::connectEngine() {
         showModelInUse();
         statusBar()->showMessage(tr("Loading %1 cancelled").arg(QDir::toNativeSeparators(dir)), 5000);
     });
-    connect(service_, &InferenceService::frames, this, [this](quint64 id, const QVector<TrajectoryImage>& frames) {
-        if (id != segmentId_ || frames.isEmpty()) return;
+    connect(segment_, &SegmentSession::started, this, [this] {
+        strip_->clear();
+        strip_->setLive(true);
+    });
+    connect(segment_, &SegmentSession::framesArrived, this, [this](const QVector<TrajectoryImage>& frames) {
         strip_->addFrames(frames);
-        const TrajectoryImage& last = frames.back();
-        if (last.phraseIndex == 0) canvas_->setTrajectoryFrame(last.x0);
-        if (segmentTask_) {
-            segmentTask_->setTotal(last.steps);
-            segmentTask_->setProgress(last.step + 1, last.phrase);
-        }
+        if (frames.back().phraseIndex == 0) canvas_->setTrajectoryFrame(frames.back().x0);
         Q_EMIT framesArrived(int(frames.size()));
     });
-    connect(service_, &InferenceService::finished, this, [this](const SegmentResultPtr& r) {
-        if (r->request.id == segmentId_) onSegmentResult(r);
-    });
-    connect(service_, &InferenceService::failed, this, [this](quint64 id, const QString& message) {
-        if (id != segmentId_) return;
-        segmentId_ = 0;
-        strip_->setLive(false);
-        canvas_->setTrajectoryFrame({});
-        if (segmentTask_) segmentTask_->finish(tr("failed"));
-        report(message);
-        Q_EMIT segmentFinished(false);
-    });
-    connect(service_, &InferenceService::cancelled, this, [this](quint64 id) {
-        if (id != segmentId_) return;
-        segmentId_ = 0;
-        strip_->setLive(false);
-        if (segmentTask_) segmentTask_->finish(tr("cancelled"));
-        statusBar()->showMessage(tr("Segmentation cancelled"), 5000);
-        Q_EMIT segmentFinished(false);
-    });
+    connect(segment_, &SegmentSession::proposalsChanged, this, &MainWindow::refreshProposals);
+    connect(segment_, &SegmentSession::ended, this, &MainWindow::onSegmentEnded);
     connect(strip_, &TrajectoryStrip::frameSelected, this, [this](const QImage& x0) {
         // Scrubbing shows the step over the image; at the last step the proposal speaks.
         if (strip_->isLive()) return;
         const bool last = strip_->currentStep() == strip_->frameCount() - 1;
-        canvas_->setTrajectoryFrame(last && !proposals_.empty() ? QImage() : x0);
+        canvas_->setTrajectoryFrame(last && !segment_->proposals().empty() ? QImage() : x0);
     });
     connect(batch_, &BatchLabeler::finished, this, [this](const QString& summary) {
         statusBar()->showMessage(summary, 10000);
@@ -459,7 +458,6 @@ void MainWindow::connectEngine() {
     });
 }
 
-bool MainWindow::interactive() const { return QGuiApplication::platformName() != QLatin1String("offscreen"); }
 
 void MainWindow::reportUncaught(const QString& message) {
     autosave_->saveNow();
@@ -469,59 +467,45 @@ void MainWindow::reportUncaught(const QString& message) {
 void MainWindow::report(const QString& message) {
     statusBar()->showMessage(message, 15000);
     Q_EMIT failed(message);
-    // Offscreen test runs have no one to click a dialog away.
-    if (interactive()) QMessageBox::warning(this, tr("LabelDiff"), message);
+    prompts_->warn(this, message);
 }
 
 // ---- opening ---------------------------------------------------------------------------
 
 void MainWindow::openPath(const QString& path) {
     if (!maybeSave()) return;
-    statusBar()->showMessage(tr("Opening %1…").arg(QDir::toNativeSeparators(path)));
     const std::string p = QFileInfo(path).absoluteFilePath().toStdString();
-    openWatcher_.setFuture(QtConcurrent::run([p]() {
-        namespace fs = std::filesystem;
-        auto r = std::make_shared<Opened>();
-        try {
-            std::error_code ec;
-            fs::path projectFile;
-            if (fs::is_directory(p, ec) && fs::exists(fs::path(p) / LabelDocument::defaultFileName().toStdString(), ec))
-                projectFile = fs::path(p) / LabelDocument::defaultFileName().toStdString();
-            else if (fs::path(p).extension() == ".labeldiff")
-                projectFile = p;
-            if (!projectFile.empty()) {
-                r->project = loadProject(projectFile.string());
-                r->projectPath = QString::fromStdString(projectFile.string());
-                r->imagesDir = QString::fromStdString(projectFile.parent_path().string());
-            } else {
-                Dataset ds = openDatasetOrFolder(p);
-                r->warnings = ds.warnings.total();
-                std::string dir = ds.imagesDir.empty() ? (fs::is_directory(p, ec) ? p : fs::path(p).parent_path().string())
-                                                       : ds.imagesDir;
-                r->project = projectFromDataset(ds);
-                r->imagesDir = QString::fromStdString(fs::absolute(dir).string());
-                r->projectPath = QDir(r->imagesDir).filePath(LabelDocument::defaultFileName());
-                // Imported annotations are not in a project file yet.
-                r->unsaved = !r->project.annotations.empty();
-            }
-        } catch (const std::exception& e) {
-            r->error = QString::fromStdString(e.what());
-        }
-        return r;
-    }));
+    startOpening(tr("Opening %1").arg(QDir::toNativeSeparators(path)), [p] { return openProjectOrDataset(p); });
 }
 
-void MainWindow::onOpened() {
-    const auto r = openWatcher_.result();
-    if (!r->error.isEmpty()) return report(r->error);
-    rejectProposals();
+void MainWindow::startOpening(const QString& title, std::function<OpenedProject()> open) {
+    if (openTask_) openTask_->cancel();
+    statusBar()->showMessage(title + QStringLiteral("…"));
+    openTask_ = tasks_->create(title, this);
+    connect(openTask_, &Task::failed, this, &MainWindow::report);
+    runTask<OpenedProject>(openTask_, [open](TaskContext&) { return open(); },
+                           [this](OpenedProject r) { onOpened(std::move(r)); });
+}
+
+void MainWindow::onOpened(OpenedProject r) {
+    // Every image left out (too large, unreadable): say which, rather than open nothing.
+    if (r.project.images.empty() && !r.warnings.empty()) {
+        QStringList why;
+        for (const auto& [what, n] : r.warnings.all()) why << QString::fromStdString(what);
+        return report(tr("Nothing to open in %1: %2")
+                          .arg(QDir::toNativeSeparators(QString::fromStdString(r.imagesDir)), why.join(QStringLiteral("; "))));
+    }
+    segment_->setImage(0);
     strip_->clear();
     canvas_->clearImage();
     shownIndex_ = -1;
-    doc_->reset(std::move(r->project), r->projectPath, r->imagesDir, r->unsaved);
-    QSettings().setValue(QStringLiteral("lastFolder"), r->imagesDir);
+    const QString imagesDir = QString::fromStdString(r.imagesDir);
+    doc_->reset(std::move(r.project), QString::fromStdString(r.projectPath), imagesDir, r.unsaved);
+    QSettings().setValue(QStringLiteral("lastFolder"), imagesDir);
     QString message = tr("%n image(s)", nullptr, int(doc_->project().images.size()));
-    if (r->warnings > 0) message += tr(", %n warning(s) while reading", nullptr, r->warnings);
+    if (!r.warnings.empty())
+        message += tr(", %n warning(s) while reading: %1", nullptr, r.warnings.total())
+                       .arg(QString::fromStdString(r.warnings.all().begin()->first));
     statusBar()->showMessage(message, 10000);
     {
         // Showing the project's τ is not an edit of it.
@@ -550,49 +534,51 @@ int64_t MainWindow::currentImageId() const {
 void MainWindow::showImage(int index) {
     const auto& images = doc_->project().images;
     if (index < 0 || index >= int(images.size())) return;
-    if (renderWatcher_.isRunning()) {
+    if (renderTask_ && renderTask_->isRunning()) {
         pendingIndex_ = index;
         return;
     }
     const std::string path = doc_->imagePath(images[size_t(index)]).toStdString();
-    renderWatcher_.setFuture(QtConcurrent::run([path, index]() {
-        auto r = std::make_shared<Rendered>();
-        r->index = index;
-        try {
-            const cv::Mat rgb = loadImageRgb(path);
-            r->image = QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
-            if (r->image.isNull()) throw Error(path, "too large to display");
-        } catch (const std::exception& e) {
-            r->error = QString::fromStdString(e.what());
-        }
+    // Not announced: decoding one image is over before a progress bar would mean anything.
+    renderTask_ = new Task(tr("Reading image"), this, tasks_->pool());
+    connect(renderTask_, &Task::failed, this, [this, index](const QString& message) { onRenderFailed(index, message); });
+    runTask<Rendered>(renderTask_, [path, index](TaskContext&) {
+        Rendered r;
+        r.index = index;
+        const cv::Mat rgb = loadImageRgb(path);
+        r.image = QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
+        if (r.image.isNull()) throw Error(path, "too large to display");
         return r;
-    }));
+    }, [this](Rendered r) { onRendered(r); });
 }
 
-void MainWindow::onRendered() {
-    const auto r = renderWatcher_.result();
-    if (pendingIndex_ >= 0) {
-        const int next = pendingIndex_;
-        pendingIndex_ = -1;
-        if (next != r->index) {
-            showImage(next);
-            return;
-        }
-    }
+bool MainWindow::takePendingImage(int renderedIndex) {
+    if (pendingIndex_ < 0) return false;
+    const int next = pendingIndex_;
+    pendingIndex_ = -1;
+    if (next == renderedIndex) return false;
+    showImage(next);
+    return true;
+}
+
+void MainWindow::onRenderFailed(int index, const QString& message) {
+    if (takePendingImage(index) || index >= int(doc_->project().images.size())) return;
+    canvas_->clearImage();
+    shownIndex_ = index;
+    editor_->setImage(0);
+    report(message);
+}
+
+void MainWindow::onRendered(const Rendered& rendered) {
+    if (takePendingImage(rendered.index)) return;
+    const Rendered* r = &rendered;
     if (r->index >= int(doc_->project().images.size())) return;  // a stale answer for a closed project
-    if (!r->error.isEmpty()) {
-        canvas_->clearImage();
-        shownIndex_ = r->index;
-        editor_->setImage(0);
-        return report(r->error);
-    }
     // A running interactive segmentation was for the previous image.
-    if (segmentId_) service_->cancel(segmentId_);
-    rejectProposals();
     strip_->clear();
     shownIndex_ = r->index;
     const ProjectImage& img = doc_->project().images[size_t(r->index)];
     canvas_->setImage(r->image);
+    segment_->setImage(img.id);
     editor_->setImage(img.id);
     review_->setCurrentImage(img.id);
     refreshAnnotations();
@@ -649,81 +635,43 @@ bool MainWindow::segment(const QStringList& phrases) {
         return false;
     }
     if (phrases.isEmpty()) return false;
-    if (segmentId_) service_->cancel(segmentId_);
     if (sampler_->autoNewSeed()) sampler_->newSeed();
     SegmentRequest r;
     r.imagePath = doc_->imagePath(*img);
     r.imageId = img->id;
-    for (const QString& p : phrases) {
-        r.phrases.push_back(p.simplified().toStdString());
-        doc_->addPhraseToHistory(p.simplified().toStdString());
-    }
+    for (const QString& p : phrases) r.phrases.push_back(p.simplified().toStdString());
     r.settings = sampler_->settings();
     // τ is the panel's until the result says what the model card prefers.
     r.settings.threshold = -1;
-    rejectProposals();
-    strip_->clear();
-    strip_->setLive(true);
-    segmentId_ = service_->submit(r);
-    if (segmentTask_) segmentTask_->finish();
-    segmentTask_ = new TaskProgress(tr("Segmenting “%1”").arg(phrases.join(QStringLiteral(", "))), this);
-    connect(segmentTask_, &TaskProgress::cancelRequested, this, [this] { cancelSegment(); });
-    connect(segmentTask_, &TaskProgress::finished, segmentTask_, &QObject::deleteLater);
-    progress_->track(segmentTask_);
+    tasks_->track(segment_->start(std::move(r)));
     return true;
 }
 
-void MainWindow::cancelSegment() {
-    if (segmentId_) service_->cancel(segmentId_);
-}
+void MainWindow::cancelSegment() { segment_->cancel(); }
+const std::vector<Proposal>& MainWindow::proposals() const { return segment_->proposals(); }
 
-void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
-    segmentId_ = 0;
+void MainWindow::onSegmentEnded(SegmentSession::End end, const SegmentResultPtr& result, const QString& message) {
     strip_->setLive(false);
+    if (end == SegmentSession::End::Cancelled) {
+        statusBar()->showMessage(tr("Segmentation cancelled"), 5000);
+        return Q_EMIT segmentFinished(false);
+    }
     canvas_->setTrajectoryFrame({});
-    const auto& phrases = result->segmentation.phrases;
-    if (result->request.imageId != currentImageId() || phrases.empty()) {
-        if (segmentTask_) segmentTask_->finish();
-        Q_EMIT segmentFinished(false);
-        return;
-    }
-    proposals_.clear();
-    const bool semantic = phrases.size() > 1 && !result->segmentation.labels.empty();
-    for (size_t i = 0; i < phrases.size(); ++i) {
-        const PhraseSegmentation& s = phrases[i];
-        Proposal p;
-        p.imageId = result->request.imageId;
-        p.phrase = s.phrase;
-        p.categoryId = prompt_->categoryForPhrase(QString::fromStdString(s.phrase));
-        p.soft = s.soft;
-        p.uncertainty = s.uncertainty;
-        p.members = s.members;
-        p.provenance = modelProvenance(s.settings, result->modelName.toStdString());
-        if (semantic) {
-            // Several phrases compete per pixel (DiGSeg's argmax); a phrase's soft mask
-            // is kept outside its region at zero so τ still moves only its own pixels.
-            cv::Mat own;
-            s.soft.mat().copyTo(own, result->segmentation.labels == int(i + 1));
-            p.soft = SoftMask::fromMat(own);
-        }
-        p.present = s.present;
-        p.presence = s.presence;
-        p.setThreshold(s.threshold);
-        proposals_.push_back(std::move(p));
-    }
+    if (end == SegmentSession::End::Failed) report(message);
+    if (end != SegmentSession::End::Proposed) return Q_EMIT segmentFinished(false);
+    const Proposal& first = segment_->proposals().front();
     // The model card's per-class τ for the first phrase becomes the slider's value.
     {
         QSignalBlocker block(sampler_);
-        sampler_->setThreshold(proposals_.front().tau);
+        sampler_->setThreshold(first.tau);
     }
-    sampler_->setSoftMask(proposals_.front().soft);
     QVector<QImage> members;
-    for (const SoftMask& m : proposals_.front().members) members.push_back(grayImage(m));
-    SoftMask disagreement = proposals_.front().uncertainty;
+    for (const SoftMask& m : first.members) members.push_back(grayImage(m));
+    SoftMask disagreement = first.uncertainty;
     // A standard deviation of 0.5 is total disagreement: scale it to the full grey range.
     if (!disagreement.empty()) disagreement = SoftMask::fromMat(disagreement.mat() * 2.0);
     strip_->setMembers(members, grayImage(disagreement));
-    refreshProposals();
+    const auto& phrases = result->segmentation.phrases;
     const SegmentTimings& t = phrases.front().timings;
     statusTiming_->setText(tr("last: %1 ms (%2 ms/step)").arg(result->totalMs, 0, 'f', 0).arg(t.meanStepMs(), 0, 'f', 1));
     QStringList absent;
@@ -735,63 +683,34 @@ void MainWindow::onSegmentResult(const SegmentResultPtr& result) {
                           .arg(s.settings.presence, 0, 'f', 2);
     if (!absent.isEmpty())
         statusBar()->showMessage(tr("Not found: %1. Move τ to see the model's mask anyway.").arg(absent.join(", ")), 10000);
-    if (segmentTask_) segmentTask_->finish(tr("done"));
     strip_->scrubTo(strip_->frameCount() - 1);
     Q_EMIT proposalReady();
     Q_EMIT segmentFinished(true);
 }
 
 void MainWindow::refreshProposals() {
+    const std::vector<Proposal>& proposals = segment_->proposals();
     std::vector<CanvasAnnotation> items;
-    for (const Proposal& p : proposals_) {
+    for (const Proposal& p : proposals) {
         CanvasAnnotation c;
         c.mask = p.mask;
         c.color = p.categoryId ? categoryColor(p.categoryId) : categoryColor(prompt_->currentCategory());
         items.push_back(std::move(c));
     }
     canvas_->setProposals(items);
-    canvas_->setSoftMask(proposals_.empty() ? SoftMask() : proposals_.front().soft);
-    canvas_->setUncertainty(proposals_.empty() ? SoftMask() : proposals_.front().uncertainty);
+    const Proposal* first = proposals.empty() ? nullptr : &proposals.front();
+    canvas_->setSoftMask(first ? first->soft : SoftMask());
+    canvas_->setUncertainty(first ? first->uncertainty : SoftMask());
+    sampler_->setSoftMask(first ? first->soft : SoftMask());
 }
 
 void MainWindow::onThreshold(double tau) {
     doc_->setThreshold(tau);
-    if (proposals_.empty()) return;
-    // Live re-threshold of the kept soft masks: no sampling. A person moving τ overrides
-    // the presence gate.
-    for (Proposal& p : proposals_) {
-        p.present = true;
-        p.setThreshold(float(tau));
-    }
-    refreshProposals();
+    segment_->setThreshold(tau);
 }
 
-bool MainWindow::acceptProposals() {
-    if (proposals_.empty()) return false;
-    QUndoStack* undo = doc_->undoStack();
-    undo->beginMacro(tr("Accept proposal"));
-    bool any = false;
-    for (const Proposal& p : proposals_) {
-        int64_t cat = p.categoryId;
-        // A single phrase without a category of its own goes to the current category
-        // only when the user picked one; otherwise the phrase becomes a category.
-        if (!cat && proposals_.size() == 1) cat = prompt_->currentCategory();
-        if (!cat) cat = prompt_->addCategory(QString::fromStdString(p.phrase));
-        editor_->select(0);
-        any |= editor_->accept(p, cat);
-    }
-    undo->endMacro();
-    rejectProposals();
-    return any;
-}
-
-void MainWindow::rejectProposals() {
-    proposals_.clear();
-    canvas_->setProposals({});
-    canvas_->setSoftMask({});
-    canvas_->setUncertainty({});
-    sampler_->setSoftMask({});
-}
+bool MainWindow::acceptProposals() { return segment_->accept(); }
+void MainWindow::rejectProposals() { segment_->reject(); }
 
 // ---- saving, exporting, importing ------------------------------------------------------
 
@@ -811,22 +730,22 @@ void MainWindow::exportTo(const QString& formatName, const QString& path, WriteO
     const DatasetFormat* format = findDatasetFormat(formatName.toStdString());
     if (!format || !(format->capabilities() & DatasetFormat::Write))
         return report(tr("Unknown export format “%1”").arg(formatName));
-    if (exportWatcher_.isRunning()) return report(tr("An export is already running."));
-    exportPath_ = path;
+    if (exportTask_) return report(tr("An export is already running."));
     const Project project = doc_->project();
     const std::string imagesDir = doc_->imagesDir().toStdString();
     const std::string out = path.toStdString();
-    exportWatcher_.setFuture(QtConcurrent::run([format, project, imagesDir, out, segmentation]() -> QString {
-        try {
-            WriteOptions o;
-            o.segmentation = segmentation;
-            o.imagesDir = imagesDir;
-            format->write(projectToDataset(project, imagesDir), out, o);
-            return {};
-        } catch (const std::exception& e) {
-            return QString::fromStdString(e.what());
-        }
-    }));
+    exportTask_ = tasks_->create(tr("Exporting %1").arg(QFileInfo(path).fileName()), this);
+    connect(exportTask_, &Task::failed, this, &MainWindow::report);
+    connect(exportTask_, &Task::succeeded, this, [this, path] {
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 8000);
+        Q_EMIT exported(path);
+    });
+    exportTask_->start([format, project, imagesDir, out, segmentation](TaskContext&) {
+        WriteOptions o;
+        o.segmentation = segmentation;
+        o.imagesDir = imagesDir;
+        format->write(projectToDataset(project, imagesDir), out, o);
+    });
 }
 
 void MainWindow::importFrom(const QString& formatName, const QString& path, const QString& imagesDir) {
@@ -836,46 +755,15 @@ void MainWindow::importFrom(const QString& formatName, const QString& path, cons
     if (!maybeSave()) return;
     const std::string p = path.toStdString();
     const std::string dir = imagesDir.toStdString();
-    openWatcher_.setFuture(QtConcurrent::run([format, p, dir]() {
-        auto r = std::make_shared<Opened>();
-        try {
-            ReadOptions o;
-            o.imagesDir = dir;
-            Dataset ds = format->read(p, o);
-            r->warnings = ds.warnings.total();
-            const std::string images = ds.imagesDir.empty() ? std::filesystem::path(p).parent_path().string() : ds.imagesDir;
-            r->project = projectFromDataset(ds);
-            r->imagesDir = QString::fromStdString(std::filesystem::absolute(images).string());
-            r->projectPath = QDir(r->imagesDir).filePath(LabelDocument::defaultFileName());
-            r->unsaved = true;
-        } catch (const std::exception& e) {
-            r->error = QString::fromStdString(e.what());
-        }
-        return r;
-    }));
+    startOpening(tr("Importing %1").arg(QDir::toNativeSeparators(path)),
+                 [format, p, dir] { return importDataset(*format, p, dir); });
 }
 
 void MainWindow::askExport() {
-    QDialog d(this);
-    d.setWindowTitle(tr("Export"));
-    auto* form = new QFormLayout(&d);
-    auto* formats = new QComboBox;
-    for (const DatasetFormat* f : datasetFormats())
-        if (f->capabilities() & DatasetFormat::Write)
-            formats->addItem(QString::fromStdString(f->description()), QString::fromStdString(f->name()));
-    auto* shapes = new QComboBox;
-    shapes->addItem(tr("RLE (exact, keeps holes)"), int(WriteOptions::Segmentation::Rle));
-    shapes->addItem(tr("Polygons"), int(WriteOptions::Segmentation::Polygons));
-    form->addRow(tr("Format"), formats);
-    form->addRow(tr("Masks as"), shapes);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    ExportDialog d(this);
     if (d.exec() != QDialog::Accepted) return;
     const QString out = QFileDialog::getSaveFileName(this, tr("Export to"), doc_->imagesDir());
-    if (!out.isEmpty())
-        exportTo(formats->currentData().toString(), out, WriteOptions::Segmentation(shapes->currentData().toInt()));
+    if (!out.isEmpty()) exportTo(d.format(), out, d.segmentation());
 }
 
 void MainWindow::askImport() {
@@ -901,45 +789,20 @@ TaskProgress* MainWindow::startBatch(const BatchOptions& options) {
         report(error);
         return nullptr;
     }
-    progress_->track(task);
+    tasks_->track(task);
     return task;
 }
 
 void MainWindow::askBatch() {
-    QDialog d(this);
-    d.setWindowTitle(tr("Label all images"));
-    auto* layout = new QVBoxLayout(&d);
-    layout->addWidget(new QLabel(tr("Segment every category's prompt on each image with the current sampler settings.\n"
-                                    "Annotations made by people are never changed.")));
-    auto* unannotated = new QCheckBox(tr("Only images without annotations"));
-    unannotated->setChecked(true);
-    auto* keep = new QCheckBox(tr("Keep existing model annotations"));
-    keep->setChecked(true);
-    layout->addWidget(unannotated);
-    layout->addWidget(keep);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-    layout->addWidget(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    BatchDialog d(this);
     if (d.exec() != QDialog::Accepted) return;
     BatchOptions o;
-    o.unannotatedOnly = unannotated->isChecked();
-    o.keepExisting = keep->isChecked();
+    o.unannotatedOnly = d.unannotatedOnly();
+    o.keepExisting = d.keepExisting();
     o.settings = sampler_->settings();
     o.settings.keepMembers = false;
-    TaskProgress* task = startBatch(o);
-    if (!task) return;
-    // The same task in a dialog: progress, ETA and Cancel.
-    auto* dialog = new QDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(task->title());
-    auto* dl = new QVBoxLayout(dialog);
-    auto* indicator = new ProgressIndicator;
-    dl->addWidget(indicator);
-    indicator->track(task);
-    connect(task, &TaskProgress::finished, dialog, &QDialog::close);
-    dialog->resize(480, 80);
-    dialog->show();
+    // The same task in a window of its own: progress, ETA and Cancel.
+    if (TaskProgress* task = startBatch(o)) BatchDialog::follow(task, this);
 }
 
 // ---- recovery, closing, settings -------------------------------------------------------
@@ -969,37 +832,28 @@ void MainWindow::offerRecovery() {
     const QList<Recovery> all = Autosave::pending();
     if (all.isEmpty()) return;
     const Recovery& r = all.front();
-    if (interactive()) {
-        const auto answer = QMessageBox::question(
-            this, tr("Restore autosave?"),
-            tr("LabelDiff did not close cleanly. An autosave of %1 from %2 (%n annotation(s)) was found.\nRestore it?", nullptr,
-               r.annotations)
-                .arg(QDir::toNativeSeparators(r.projectPath), QLocale().toString(r.savedAt.toLocalTime(), QLocale::ShortFormat)),
-            QMessageBox::Yes | QMessageBox::No | QMessageBox::Discard);
-        if (answer == QMessageBox::Discard) QFile::remove(r.file);
-        if (answer != QMessageBox::Yes) return;
-    }
-    restoreRecovery(r);
+    const auto answer = prompts_->askRestore(this, r);
+    if (answer == UserPrompts::RecoveryChoice::Discard) QFile::remove(r.file);
+    if (answer == UserPrompts::RecoveryChoice::Restore) restoreRecovery(r);
 }
 
 bool MainWindow::maybeSave() {
     if (!doc_->isDirty()) return true;
-    if (!interactive()) {
-        // No one to ask: keep the work in the recovery file rather than lose it.
-        autosave_->saveNow();
-        return true;
+    switch (prompts_->askSaveChanges(this)) {
+        case UserPrompts::SaveChoice::Cancel: return false;
+        case UserPrompts::SaveChoice::Save: return save();
+        case UserPrompts::SaveChoice::KeepInRecovery:
+            // No one to ask: the work stays in the recovery file rather than being lost.
+            autosave_->saveNow();
+            return true;
+        case UserPrompts::SaveChoice::Discard: break;
     }
-    const auto answer = QMessageBox::question(this, tr("Unsaved changes"),
-                                              tr("The project has unsaved changes. Save them?"),
-                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
-    if (answer == QMessageBox::Cancel) return false;
-    if (answer == QMessageBox::Save) return save();
     autosave_->discard();
     return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (interactive() && !maybeSave()) {
+    if (!maybeSave()) {
         event->ignore();
         return;
     }
@@ -1088,8 +942,7 @@ void MainWindow::loadModel(const QString& dir) {
     loadTask_ = new TaskProgress(tr("Loading model %1").arg(QFileInfo(dir).fileName()), this);
     connect(loadTask_, &TaskProgress::cancelRequested, service_, &InferenceService::cancelLoad);
     connect(loadTask_, &TaskProgress::finished, loadTask_, &QObject::deleteLater);
-    // A batch or segment run keeps the indicator: it is what the person is waiting for.
-    if (!progress_->task() || progress_->task()->isFinished()) progress_->track(loadTask_);
+    tasks_->track(loadTask_);
 }
 
 void MainWindow::endLoadTask(const QString& message) {

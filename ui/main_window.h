@@ -4,16 +4,19 @@
 // task, device, model, memory and last timing. It wires the document, the editor, the
 // inference service, the batch labeller and the autosave together; each does its own job.
 #include "core/formats/dataset_format.h"
+#include "core/opened_project.h"
 #include "core/project.h"
 #include "ui/proposal.h"
+#include "ui/segment_session.h"
 #include "ui/segment_request.h"
+#include "ui/task.h"
 
-#include <QFutureWatcher>
 #include <QImage>
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -22,6 +25,8 @@ class QAction;
 class QLabel;
 class QListWidget;
 class QActionGroup;
+class QKeySequence;
+class QMenu;
 
 namespace ld {
 
@@ -36,7 +41,9 @@ class ProgressIndicator;
 class PromptPanel;
 class ReviewController;
 class SamplerPanel;
+class TaskManager;
 class TaskProgress;
+class UserPrompts;
 class TrajectoryStrip;
 struct BatchOptions;
 struct Recovery;
@@ -84,8 +91,10 @@ public:
     void importFrom(const QString& format, const QString& path, const QString& imagesDir = QString());
     TaskProgress* startBatch(const BatchOptions& options);
     void restoreRecovery(const Recovery& recovery);
-    // Offers the newest recovery file a crashed session left (a dialog unless offscreen).
+    // Offers the newest recovery file a crashed session left (through the prompts).
     void offerRecovery();
+    // How questions are asked (dialogs; unattended answers that keep the work).
+    void setPrompts(std::unique_ptr<UserPrompts> prompts);
 
     LabelDocument* document() const { return doc_; }
     AnnotationEditor* editor() const { return editor_; }
@@ -102,8 +111,10 @@ public:
     SamplerPanel* samplerPanel() const { return sampler_; }
     TrajectoryStrip* trajectory() const { return strip_; }
     ProgressIndicator* progressIndicator() const { return progress_; }
+    TaskManager* tasks() const { return tasks_; }
     BatchLabeler* batchLabeler() const { return batch_; }
-    const std::vector<Proposal>& proposals() const { return proposals_; }
+    const std::vector<Proposal>& proposals() const;
+    SegmentSession* segmentSession() const { return segment_; }
     int currentImageIndex() const;
     int64_t currentImageId() const;
     QAction* action(const QString& objectName) const;
@@ -129,23 +140,35 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    struct Opened;
     struct Rendered;
     void buildUi();
     void buildMenus();
+    void buildFileMenu();
+    void buildEditMenu();
+    void buildViewMenu();
+    void buildLabelMenu();
+    void buildSettingsMenu();
+    void buildTrainingMenu();
+    void buildHelpMenu();
+    void buildToolBar();
+    QAction* addAction(QMenu* menu, const char* name, const QString& text, const QKeySequence& key,
+                       std::function<void()> slot);
     void connectEngine();
-    void onOpened();
-    void onRendered();
+    void startOpening(const QString& title, std::function<OpenedProject()> open);
+    void onOpened(OpenedProject opened);
+    void onRendered(const Rendered& rendered);
+    void onRenderFailed(int index, const QString& message);
+    // Shows the image asked for while another was being read; true when it did.
+    bool takePendingImage(int renderedIndex);
     void showFirstImage();
     void refreshAnnotations();
     void refreshProposals();
     void onThreshold(double tau);
-    void onSegmentResult(const SegmentResultPtr& result);
+    void onSegmentEnded(SegmentSession::End end, const SegmentResultPtr& result, const QString& message);
     void report(const QString& message);
     void showModelInUse();
     void endLoadTask(const QString& message);
     bool maybeSave();
-    bool interactive() const;
     void updateTitle();
     void updateMemory();
     void restoreSettings();
@@ -173,17 +196,16 @@ private:
     QLabel* statusImage_;
     QTimer memoryTimer_;
 
-    QFutureWatcher<std::shared_ptr<Opened>> openWatcher_;
-    QFutureWatcher<std::shared_ptr<Rendered>> renderWatcher_;
-    QFutureWatcher<QString> exportWatcher_;
+    TaskManager* tasks_;
+    std::unique_ptr<UserPrompts> prompts_;
+    QPointer<Task> openTask_;
+    QPointer<Task> renderTask_;
+    QPointer<Task> exportTask_;
     int pendingIndex_ = -1;  // a request that arrived while another image was rendering
     int shownIndex_ = -1;
 
-    quint64 segmentId_ = 0;
-    QPointer<TaskProgress> segmentTask_;
+    SegmentSession* segment_ = nullptr;
     QPointer<TaskProgress> loadTask_;  // the model load in progress
-    std::vector<Proposal> proposals_;
-    QString exportPath_;
 };
 
 }  // namespace ld

@@ -1,5 +1,7 @@
 #include "ui/model_manager.h"
 
+#include "ui/task.h"
+
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QListWidget>
@@ -7,7 +9,6 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace ld {
 
@@ -44,17 +45,11 @@ ModelManager::ModelManager(ModelRegistry* registry, QWidget* parent)
     connect(check_, &QPushButton::clicked, this, [this] { checkCurrent(); });
     connect(list_, &QListWidget::currentRowChanged, this, &ModelManager::showDetails);
     connect(registry_, &ModelRegistry::changed, this, &ModelManager::refresh);
-    connect(&watcher_, &QFutureWatcher<ModelIntegrity>::finished, this, [this] {
-        const ModelIntegrity r = watcher_.result();
-        report_ = (r.ok ? tr("Integrity check passed.") : tr("Integrity check FAILED.")) + QLatin1Char('\n') + r.report;
-        check_->setEnabled(true);
-        if (currentModel() == r.dir) showDetails();
-        Q_EMIT integrityChecked(r.dir, r.ok, r.report);
-    });
     refresh();
 }
 
-ModelManager::~ModelManager() { watcher_.waitForFinished(); }
+// A running check is a child: destroying it cancels it and drops its report.
+ModelManager::~ModelManager() = default;
 
 void ModelManager::refresh() {
     const QString keep = currentModel();
@@ -88,7 +83,7 @@ void ModelManager::showDetails() {
     const QString d = currentModel();
     if (d.isEmpty()) return details_->setPlainText(tr("No models yet: add a model directory."));
     QString text = ModelRegistry::describe(ModelRegistry::cardInfo(d));
-    if (!report_.isEmpty() && watcher_.isFinished() && watcher_.future().isValid() && watcher_.result().dir == d)
+    if (!report_.isEmpty() && !checkTask_ && reportDir_ == d)
         text += QStringLiteral("\n\n") + report_;
     details_->setPlainText(text);
 }
@@ -116,11 +111,21 @@ void ModelManager::makeCurrentActive() {
 
 bool ModelManager::checkCurrent() {
     const QString d = currentModel();
-    if (d.isEmpty() || watcher_.isRunning()) return false;
+    if (d.isEmpty() || checkTask_) return false;
     check_->setEnabled(false);
     report_.clear();
     details_->appendPlainText(tr("\nChecking…"));
-    watcher_.setFuture(QtConcurrent::run([d] { return ModelRegistry::checkIntegrity(d); }));
+    checkTask_ = new Task(tr("Checking %1").arg(d), this);
+    runTask<ModelIntegrity>(checkTask_, [d](TaskContext&) { return ModelRegistry::checkIntegrity(d); },
+                            [this](const ModelIntegrity& r) {
+                                checkTask_ = nullptr;
+                                report_ = (r.ok ? tr("Integrity check passed.") : tr("Integrity check FAILED.")) +
+                                          QLatin1Char('\n') + r.report;
+                                reportDir_ = r.dir;
+                                check_->setEnabled(true);
+                                if (currentModel() == r.dir) showDetails();
+                                Q_EMIT integrityChecked(r.dir, r.ok, r.report);
+                            });
     return true;
 }
 

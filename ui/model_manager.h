@@ -3,16 +3,18 @@
 // (components, size, classes, provenance, validation figures); add from disk, remove,
 // set default, make active, and an integrity check (every tensor loads, every shape
 // matches) run on a background thread with its full report.
-#include <QFutureWatcher>
+#include <QPointer>
 #include <QWidget>
 
 #include "ui/model_registry.h"
+#include "ui/task.h"
 
 class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
 
 namespace ld {
+
 
 class ModelManager : public QWidget {
     Q_OBJECT
@@ -25,7 +27,7 @@ public:
     void select(const QString& dir);
     QString details() const;  // the shown card text
     QString integrityReport() const { return report_; }
-    bool isChecking() const { return watcher_.isRunning(); }
+    bool isChecking() const { return checkTask_ != nullptr; }
 
     bool addModel(const QString& dir);
     void removeCurrent();
@@ -46,7 +48,8 @@ private:
     QPlainTextEdit* details_;
     QPushButton* check_;
     QString report_;
-    QFutureWatcher<ModelIntegrity> watcher_;
+    QPointer<Task> checkTask_;
+    QString reportDir_;  // the model report_ is about
 };
 
 }  // namespace ld

@@ -9,8 +9,8 @@
 // Make active, and an old-vs-new comparison on the validation split. The work runs on the
 // panel's own training thread (TrainingWorker), so labelling goes on meanwhile.
 #include "core/project.h"
+#include "ui/task.h"
 
-#include <QFutureWatcher>
 #include <QPointer>
 #include <QThread>
 #include <QWidget>
@@ -127,7 +127,6 @@ Q_SIGNALS:
     void summaryReady();
 
 private:
-    struct Summary;
     void buildUi();
     void updateButtons();
     bool launch(const QString& resumeDir);
@@ -156,7 +155,7 @@ private:
     nlohmann::json config_;  // of the current / last run
     nlohmann::json lastValidation_, comparison_;
     std::unique_ptr<QTemporaryDir> exportDir_;
-    QFutureWatcher<std::shared_ptr<Summary>> summaryWatcher_;
+    QPointer<Task> summaryTask_;
     QString summary_;
     bool running_ = false, comparing_ = false, stopRequested_ = false;
     qint64 step_ = 0, totalSteps_ = 0;

@@ -1,3 +1,5 @@
+// Over 600 lines: CLIP's byte-level BPE, its pre-tokenizer and text cleaning, which must
+// match transformers' tokenizer exactly; one algorithm, kept in one file.
 #include "inference/text/bpe_tokenizer.h"
 
 #include "core/error.h"

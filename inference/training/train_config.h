@@ -4,7 +4,7 @@
 // checkpoints and validation. Paths in the file are relative to the file's folder.
 #include "inference/io/model_writer.h"
 #include "inference/training/training_data.h"
-#include "inference/training/training_objectives.h"
+#include "inference/training/objective_config.h"
 
 #include <nlohmann/json.hpp>
 

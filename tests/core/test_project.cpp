@@ -2,8 +2,12 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/formats/dataset_format.h"
+#include "core/labelled_subset.h"
+#include "core/opened_project.h"
 #include "core/project.h"
 #include "core/rle.h"
+#include "core/synthetic_scene.h"
 
 #include <QDir>
 #include <QFile>
@@ -318,6 +322,68 @@ private slots:
         QCOMPARE(fromPlain.annotations[0].provenance.source, ld::Provenance::Source::Manual);
         QCOMPARE(fromPlain.images[0].status, ld::ImageStatus::Labelled);
         QVERIFY(fromPlain.categories[1].color != (std::array<uint8_t, 3>{0, 0, 0}));
+    }
+
+    void labelledSubsetKeepsWhatAPersonLabelled() {
+        const ld::Project p = sampleProject();
+        const ld::Project s = ld::labelledSubset(p);
+        QCOMPARE(s.images.size(), size_t(2));  // "empty.png" is unlabelled
+        QCOMPARE(s.images[0].fileName, std::string("images/cat.jpg"));
+        QCOMPARE(s.images[1].fileName, std::string("dog.png"));
+        QCOMPARE(s.annotations.size(), p.annotations.size());
+        QCOMPARE(s.categories.size(), p.categories.size());
+        ld::Project none = p;
+        for (auto& im : none.images) im.status = ld::ImageStatus::Unlabelled;
+        QVERIFY(ld::labelledSubset(none).images.empty());
+        QVERIFY(ld::labelledSubset(none).annotations.empty());
+    }
+
+    // What "Open" makes of a path: the project file beside the images when there is one,
+    // else the dataset (or bare image folder) as a new project saved beside its images.
+    void openProjectOrDataset_data() {
+        QTest::addColumn<QString>("open");           // relative to the temporary folder
+        QTest::addColumn<bool>("withProjectFile");
+        QTest::addColumn<bool>("unsaved");
+        QTest::newRow("project file") << "project.labeldiff" << true << false;
+        QTest::newRow("folder with a project") << "" << true << false;
+        QTest::newRow("COCO file") << "instances.json" << false << true;
+        QTest::newRow("folder with a dataset") << "" << false << true;
+    }
+    void openProjectOrDataset() {
+        QFETCH(QString, open);
+        QFETCH(bool, withProjectFile);
+        QFETCH(bool, unsaved);
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        const ld::Dataset ds = ld::writeSyntheticDataset(root, 2, 64, 64, 5);
+        QVERIFY(ds.annotations.size() > 1);
+        ld::findDatasetFormat("coco")->write(ds, root + "/instances.json", {});
+        // The project holds one annotation, the dataset more: which one was opened shows.
+        size_t annotations = ds.annotations.size();
+        if (withProjectFile) {
+            ld::Project p = ld::projectFromDataset(ds);
+            p.annotations.resize(1);
+            annotations = 1;
+            ld::saveProject(p, root + "/" + ld::kProjectFileName);
+        }
+        const ld::OpenedProject r = ld::openProjectOrDataset(open.isEmpty() ? root : root + "/" + open.toStdString());
+        QCOMPARE(r.project.annotations.size(), annotations);
+        QCOMPARE(r.project.images.size(), size_t(2));
+        QCOMPARE(r.unsaved, unsaved);
+        QCOMPARE(QString::fromStdString(r.imagesDir), QDir(dir.path()).absolutePath());
+        QCOMPARE(QString::fromStdString(r.projectPath), QDir(dir.path()).absoluteFilePath("project.labeldiff"));
+    }
+
+    void importedDatasetIsUnsaved() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        const ld::Dataset ds = ld::writeSyntheticDataset(root, 1, 64, 64, 2);
+        ld::findDatasetFormat("coco")->write(ds, root + "/instances.json", {});
+        const ld::OpenedProject r = ld::importDataset(*ld::findDatasetFormat("coco"), root + "/instances.json", "");
+        QVERIFY(r.unsaved);
+        QCOMPARE(r.project.annotations.size(), ds.annotations.size());
+        QCOMPARE(QString::fromStdString(r.projectPath), QDir(dir.path()).absoluteFilePath("project.labeldiff"));
+        QVERIFY_THROWS_EXCEPTION(ld::Error, ld::openProjectOrDataset(root + "/no such thing"));
     }
 };
 

@@ -84,7 +84,7 @@ private slots:
         MainWindow w;
         QSignalSpy restored(&w, &MainWindow::opened);
         QSignalSpy shown(&w, &MainWindow::imageShown);
-        w.offerRecovery();  // offscreen: restores without asking
+        w.offerRecovery();  // unattended: restores without asking
         QCOMPARE(restored.count(), 1);
         QVERIFY(QFile::exists(recoveryFile));  // until the restored state is saved
         QVERIFY(!shown.wait(300));             // the image that may have crashed it is not reopened
@@ -116,6 +116,7 @@ private slots:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("LABELDIFF_CRASH_CHILD", images.path());
         env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("LABELDIFF_UNATTENDED", "1");
         child.setProcessEnvironment(env);
         child.start(QCoreApplication::applicationFilePath(), {});
         QVERIFY(child.waitForStarted(10000));

@@ -144,6 +144,7 @@ class TestCrashDurability : public QObject {
             env.insert("LABELDIFF_CRASH_SEED", QString::number(rng()));
             env.insert("LABELDIFF_CRASH_AUTOSAVE_MS", QString::number(kAutosaveMs));
             env.insert("QT_QPA_PLATFORM", "offscreen");
+            env.insert("LABELDIFF_UNATTENDED", "1");
             child.setProcessEnvironment(env);
             child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
             const qint64 started = monotonicMs();

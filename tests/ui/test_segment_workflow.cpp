@@ -14,6 +14,7 @@
 #include "ui/image_canvas.h"
 #include "ui/label_document.h"
 #include "ui/main_window.h"
+#include "ui/model_registry.h"
 #include "ui/prompt_panel.h"
 #include "ui/sampler_panel.h"
 #include "ui/task_progress.h"
@@ -205,6 +206,46 @@ private slots:
         QCOMPARE(done.first().first().toBool(), false);
         QVERIFY(w.trajectory()->frameCount() < 1000);
         QVERIFY(w.proposals().empty());
+    }
+
+    // Issue 17 through the window: a DiT model (PixArt's cross-attention DiT, SD3's joint
+    // MMDiT) is loaded, listed with its type, segments with a live trajectory and its
+    // proposal is accepted, exactly as with the U-Net.
+    void everyDenoiserLabelsThroughTheWindow_data() {
+        QTest::addColumn<QString>("denoiser");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("U-Net") << "unet" << "U-Net";
+        QTest::newRow("PixArt DiT") << "pixart" << "DiT (PixArt)";
+        QTest::newRow("SD3 MMDiT") << "sd3" << "DiT (SD3 MMDiT)";
+    }
+    void everyDenoiserLabelsThroughTheWindow() {
+        QFETCH(QString, denoiser);
+        QFETCH(QString, shown);
+        QTemporaryDir dir;
+        const QString model = dir.filePath("model");
+        test::TinyModelSpec spec;
+        spec.defaults.steps = 3;
+        spec.denoiser = denoiser.toStdString();
+        test::writeTinyModel(model.toStdString(), spec);
+        QCOMPARE(ModelRegistry::cardInfo(model).denoiser, shown);
+
+        MainWindow w;
+        QVERIFY(test::openWithModel(w, model, images_));
+        QSignalSpy frames(&w, &MainWindow::framesArrived);
+        QSignalSpy proposal(&w, &MainWindow::proposalReady);
+        QSignalSpy problems(&w, &MainWindow::failed);
+        QVERIFY(w.segment({"circle"}));
+        QVERIFY2(proposal.wait(30000), problems.isEmpty() ? "no proposal" : qPrintable(problems.first().first().toString()));
+        QVERIFY(frames.count() > 0);
+        QCOMPARE(w.trajectory()->frameCount(), 3);
+        QCOMPARE(w.proposals().size(), size_t(1));
+        w.samplerPanel()->setThreshold(0.0);  // whatever the untrained model says, a mask to accept
+        const int64_t image = w.currentImageId();
+        const size_t before = w.document()->annotationsOf(image).size();
+        QVERIFY(w.acceptProposals());
+        const auto anns = w.document()->annotationsOf(image);
+        QCOMPARE(anns.size(), before + 1);
+        QCOMPARE(anns.back().provenance.source, Provenance::Source::Model);
     }
 
 private:
