@@ -1,6 +1,7 @@
 // labeldiff-cli train: train or fine-tune a model from a JSON training config, with
 // checkpoints, --resume, validation and JSON-lines progress. Ctrl-C saves a checkpoint
-// and exits cleanly.
+// and exits cleanly. Started as several processes (torchrun's or Slurm's variables) it is
+// one rank of a data-parallel run (inference/training/distributed.h).
 #include "command.h"
 
 #include "core/atomic_file.h"
@@ -91,6 +92,11 @@ ld::cli::CommandRegistrar reg{{"train", "Train or fine-tune a model from a JSON 
         const ld::TrainResult r = trainer.run(onProgress, &interruptToken(), a->resume, a->stopAfter);
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
+        if (r.rank != 0) {
+            std::cout << "rank " << r.rank << " of " << r.worldSize << (r.cancelled ? " stopped" : " done")
+                      << " at step " << r.steps << " (rank 0 writes the checkpoints and the model)\n";
+            return 0;
+        }
         if (r.cancelled) {
             std::cout << "stopped at step " << r.steps << "; resume with: labeldiff-cli train --resume " << r.lastCheckpoint
                       << "\n";

@@ -31,7 +31,8 @@ struct TrainResult {
     bool cancelled = false;
     bool timeLimited = false;     // stopped by time_limit_minutes (the model was still written)
     std::string lastCheckpoint;
-    std::string output;           // empty when cancelled
+    std::string output;           // empty when cancelled, and on every rank but 0 (which writes it)
+    int rank = 0, worldSize = 1;  // this process in a data-parallel run
     std::vector<double> losses;   // per step of this run
     nlohmann::json validation;
     double wallSeconds = 0;

@@ -6,13 +6,16 @@
 #include "inference/io/model_directory.h"
 #include "inference/text/phrase_similarity.h"
 #include "inference/pipeline/sampler.h"
+#include "inference/runtime/gpu_arbiter.h"
 #include "inference/training/checkpoints.h"
+#include "inference/training/distributed.h"
 #include "inference/training/trainable_parameters.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>
 
 namespace ld {
 
@@ -61,7 +64,10 @@ TrainProgress TrainSession::event(TrainEvent e) const {
     return p;
 }
 
+bool TrainSession::isRoot() const { return !parallel_ || parallel_->isRoot(); }
+
 void TrainSession::report(const TrainProgress& p) {
+    if (!isRoot()) return;  // one voice for the run: rank 0's
     if (log_) log_ << p.toJson().dump() << "\n" << std::flush;
     if (progress_) progress_(p);
 }
@@ -76,11 +82,18 @@ void TrainSession::openModel() {
         if (spec.phrases.empty()) spec.phrases = classes_;
         spec.seed = cfg_.seed;
         modelPath_ = (fs::path(cfg_.checkpointDir) / "initial").string();
+        // The other ranks build the same seeded model where no other process writes (their
+        // node may not even see the checkpoint folder); rank 0's weights replace it anyway.
+        if (!isRoot())
+            modelPath_ = (fs::temp_directory_path() / ("labeldiff-rank-" + std::to_string(parallel_->rank()) + "-" +
+                                                       std::to_string(::getpid())))
+                             .string();
         writeFromScratchModel(spec, modelPath_);
     }
     ModelDirectoryOptions mo;
     mo.device = device_;
     model_ = ModelDirectory::open(modelPath_, mo);
+    if (!isRoot() && resumeDir_.empty() && cfg_.baseModel.empty()) fs::remove_all(modelPath_);  // open holds what it needs
     card_ = model_->card();
     if (!cfg_.baseModel.empty() && resumeDir_.empty())
         // The model manager and `inspect` show the description: a fine-tune that still called
@@ -106,8 +119,9 @@ void TrainSession::loadData() {
     const int cacheSide = std::max(R, int(std::lround(R * cfg_.data.cacheScale / 8.0)) * 8);
     trainData_ = loadLabelledImages(cfg_.data.train, classes_, cacheSide);
     trainIdx_ = trainingIndices(cfg_.data, trainData_.items.size(), cfg_.seed);
-    // A split that kept every image for training has nothing to load at full size.
-    if (!cfg_.data.val.empty() || trainIdx_.size() < trainData_.items.size())
+    // A split that kept every image for training has nothing to load at full size; only
+    // rank 0 validates.
+    if (isRoot() && (!cfg_.data.val.empty() || trainIdx_.size() < trainData_.items.size()))
         validationSplit(cfg_.data, cfg_.seed, valData_, valIdx_);
     valSubset_ = evenSubset(valIdx_, cfg_.data.valMaxImages);
 }
@@ -190,11 +204,14 @@ EvalResult TrainSession::validate(const std::vector<size_t>& subset) {
 
 void TrainSession::trainStep() {
     ++step_;
-    if (device_.is_cpu() && step_ % 50 == 0) adaptThreads();  // other programs come and go over an hour
+    // Other programs come and go over an hour. Not under data parallelism: the ranks keep the
+    // thread count they agreed on, so that they reduce (the gradient norm) bit for bit alike.
+    if (device_.is_cpu() && !parallel_ && step_ % 50 == 0) adaptThreads();
     torch::manual_seed(mixSeed(cfg_.seed, uint64_t(step_)));
     const double lr = learningRate(cfg_, step_);
     optimizer_->zeroGrad();
     double stepLoss = 0;
+    bool outOfMemory = false;
     try {
         for (int a = 0; a < cfg_.accumulate; ++a) {
             // Kept to the backward pass: the graph may hold views of its pixels.
@@ -205,14 +222,30 @@ void TrainSession::trainStep() {
         }
     } catch (const std::exception& e) {
         if (!isOutOfMemory(e)) throw;
+        outOfMemory = true;
+    }
+    if (parallel_) {
+        // The whole batch's loss (each rank's is the mean of an equal share), and whether any
+        // rank ran out of memory: then all stop here, instead of waiting for it in a collective.
+        const auto summed = parallel_->sum({outOfMemory ? 0.0 : stepLoss, outOfMemory ? 1.0 : 0.0});
+        stepLoss = summed[0] / parallel_->worldSize();
+        outOfMemory = summed[1] > 0;
+    }
+    if (outOfMemory) {
         // The weights are still those after the previous step (forward and backward ran
         // out, not the update): keep them so that no work is lost.
         optimizer_->dropGrad();
         --step_;
-        const std::string saved = saveCheckpoint(step_);
+        const std::string saved =
+            isRoot() ? saveCheckpoint(step_) : (fs::path(cfg_.checkpointDir) / checkpointName(step_)).string();
         throw Error("training", "out of memory at step " + std::to_string(step_ + 1) + " (batch " +
                                     std::to_string(cfg_.batch) + "): the state after step " + std::to_string(step_) +
                                     " is in " + saved + "; resume from it with a smaller batch or a larger 'accumulate'");
+    }
+    if (parallel_) {
+        std::vector<torch::Tensor> params;
+        for (const auto& p : optimizer_->parameters()) params.push_back(p.param);
+        parallel_->averageGradients(params);
     }
     if (!std::isfinite(stepLoss))
         throw Error("training", "the loss became " + std::to_string(stepLoss) + " at step " + std::to_string(step_));
@@ -253,11 +286,115 @@ void TrainSession::writeFinalModel() {
     result_.validation = lastValidation_;
 }
 
-TrainResult TrainSession::run(int64_t stopAfter) {
+// The device, the card's lease and the ranks. False when a Stop came while the run waited
+// for the card.
+bool TrainSession::prepareDevice(GpuArbiter::Lease& gpu) {
     configureThreads(cfg_.threads);
     device_ = selectDevice(cfg_.device);
-    fs::create_directories(cfg_.checkpointDir);
-    log_.open(cfg_.log, std::ios::app);  // a resumed run continues the same file
+    const auto ranks = distributedSettingsFromEnvironment();  // launched as one of several processes
+    if (ranks && device_.is_cuda() && !device_.has_index())   // one card per rank on its node
+        device_ = c10::Device(c10::kCUDA, c10::DeviceIndex(ranks->localRank % std::max<int64_t>(
+                                                               1, int64_t(torch::cuda::device_count()))));
+    // The card is this run's while it lasts: inference in this process moves to the CPU
+    // (GpuArbiter); if it will not, the run goes to the CPU and the Start event says why.
+    GpuArbiter::TrainingOptions o;
+    o.cancel = cancel_;
+    try {
+        gpu = GpuArbiter::process().acquireForTraining(device_.str(), o);
+    } catch (const Cancelled&) {
+        return false;
+    }
+    if (gpu.fellBack()) device_ = c10::Device(c10::kCPU);
+    if (ranks) {
+        // Fails before the wait for the others when the batch cannot be shared out.
+        batchShare(cfg_.batch, cfg_.data.phrasesPerImage, ranks->rank, ranks->worldSize);
+        parallel_ = std::make_unique<DataParallel>(*ranks, device_);
+        // Rank 0's thread count on every rank: the same count reduces bit for bit alike.
+        configureThreads(int(parallel_->sum({isRoot() ? double(at::get_num_threads()) : 0.0})[0]));
+        result_.rank = parallel_->rank();
+        result_.worldSize = parallel_->worldSize();
+    }
+    return true;
+}
+
+void TrainSession::startFromRootWeights(const std::vector<TrainableParameter>& params) {
+    if (!parallel_) return;
+    // Every rank starts from rank 0's weights, whatever each one read or built; a fresh run's
+    // average starts there too (a resumed one read it from the same checkpoint).
+    std::vector<torch::Tensor> tensors;
+    for (const auto& p : params) tensors.push_back(p.param);
+    parallel_->broadcast(tensors);
+    if (resumeDir_.empty()) ema_->loadState(parameterState(params), "rank 0's weights");
+}
+
+void TrainSession::reportStart(const std::vector<TrainableParameter>& params, const std::string& deviceNote) {
+    TrainProgress p = event(TrainEvent::Start);
+    p.path = modelPath_;
+    p.metrics = {{"train_images", trainIdx_.size()},
+                 {"val_images", valIdx_.size()},
+                 {"classes", classes_},
+                 {"trainable_parameters", parameterCount(params)},
+                 {"resolution", card_.resolution},
+                 {"device", device_.str()},
+                 {"threads", at::get_num_threads()},
+                 {"ranks", result_.worldSize}};
+    if (!deviceNote.empty()) p.metrics["device_note"] = deviceNote;
+    report(p);
+}
+
+void TrainSession::startBatches() {
+    // Each rank builds and trains on its share of every batch; the gradients are averaged, so
+    // the steps are those of one process with the whole batch.
+    const BatchShare share = parallel_ ? batchShare(cfg_.batch, cfg_.data.phrasesPerImage, parallel_->rank(),
+                                                    parallel_->worldSize())
+                                       : BatchShare{0, cfg_.batch};
+    source_ = std::make_unique<BatchSource>(&trainData_, trainIdx_, cfg_.data, card_.resolution, cfg_.batch, cfg_.seed,
+                                            share.first, share.count);
+    queue_ = std::make_unique<PrefetchQueue>(*source_, step_ * cfg_.accumulate, cfg_.data.prefetch);
+    windowStart_ = std::chrono::steady_clock::now();
+    windowStartStep_ = step_;
+}
+
+TrainSession::Halt TrainSession::haltBeforeStep() const {
+    bool stop = cancel_ && cancel_->cancelled();
+    bool outOfTime = cfg_.timeLimitMinutes > 0 && elapsed() >= cfg_.timeLimitMinutes * 60.0;
+    if (parallel_) {
+        // All ranks leave at the same step (one that went on would wait in a collective): a
+        // Stop or the time limit on any rank holds for all.
+        const auto any = parallel_->sum({stop ? 1.0 : 0.0, outOfTime ? 1.0 : 0.0});
+        stop = any[0] > 0;
+        outOfTime = any[1] > 0;
+    }
+    return stop ? Halt::Stop : outOfTime ? Halt::OutOfTime : Halt::None;
+}
+
+void TrainSession::finish(bool cancelled) {
+    if (cancelled) {
+        if (isRoot() && result_.lastCheckpoint.find(checkpointName(step_)) == std::string::npos) saveCheckpoint(step_);
+        result_.cancelled = true;
+        TrainProgress p = event(TrainEvent::Cancelled);
+        p.path = result_.lastCheckpoint;
+        report(p);
+    } else if (isRoot()) {
+        writeFinalModel();
+        TrainProgress p = event(TrainEvent::Done);
+        p.path = cfg_.output;
+        p.metrics = lastValidation_;
+        report(p);
+    }
+    result_.wallSeconds = elapsed();
+}
+
+TrainResult TrainSession::run(int64_t stopAfter) {
+    GpuArbiter::Lease gpu;  // held to the end of the run
+    if (!prepareDevice(gpu)) {
+        result_.cancelled = true;
+        return result_;
+    }
+    if (isRoot()) {
+        fs::create_directories(cfg_.checkpointDir);
+        log_.open(cfg_.log, std::ios::app);  // a resumed run continues the same file
+    }
 
     classes_ = cfg_.data.classes.empty() ? datasetClasses(cfg_.data.train) : cfg_.data.classes;
     if (classes_.empty()) throw Error("training data", "the training data has no categories");
@@ -269,43 +406,33 @@ TrainResult TrainSession::run(int64_t stopAfter) {
     ema_ = std::make_unique<EmaWeights>(params, cfg_.ema);
     loss_ = std::make_unique<TrainingLoss>(*model_, cfg_);
     restore();
+    startFromRootWeights(params);
     result_.steps = step_;
-    {
-        TrainProgress p = event(TrainEvent::Start);
-        p.path = modelPath_;
-        p.metrics = {{"train_images", trainIdx_.size()},
-                     {"val_images", valIdx_.size()},
-                     {"classes", classes_},
-                     {"trainable_parameters", parameterCount(params)},
-                     {"resolution", card_.resolution},
-                     {"device", device_.str()},
-                     {"threads", at::get_num_threads()}};
-        report(p);
-    }
+    reportStart(params, gpu.note());
 
-    source_ = std::make_unique<BatchSource>(&trainData_, trainIdx_, cfg_.data, card_.resolution, cfg_.batch, cfg_.seed);
-    queue_ = std::make_unique<PrefetchQueue>(*source_, step_ * cfg_.accumulate, cfg_.data.prefetch);
-    windowStart_ = std::chrono::steady_clock::now();
-    windowStartStep_ = step_;
+    startBatches();
     bool cancelled = false;
     while (step_ < cfg_.steps) {
-        if (cancel_ && cancel_->cancelled()) {
+        const Halt halt = haltBeforeStep();
+        if (halt == Halt::Stop) {
             cancelled = true;
             break;
         }
-        if (cfg_.timeLimitMinutes > 0 && elapsed() >= cfg_.timeLimitMinutes * 60.0) {
+        if (halt == Halt::OutOfTime) {
             // Out of time: finish as at the last step (a checkpoint to go on from, the final model).
-            if (result_.lastCheckpoint.find(checkpointName(step_)) == std::string::npos) saveCheckpoint(step_);
+            if (isRoot() && result_.lastCheckpoint.find(checkpointName(step_)) == std::string::npos)
+                saveCheckpoint(step_);
             result_.timeLimited = true;
             break;
         }
         trainStep();
         const bool stopping = stopAfter > 0 && step_ >= stopAfter;
-        if (cfg_.validateEvery > 0 && step_ % cfg_.validateEvery == 0 && step_ < cfg_.steps && !valSubset_.empty()) {
+        if (isRoot() && cfg_.validateEvery > 0 && step_ % cfg_.validateEvery == 0 && step_ < cfg_.steps &&
+            !valSubset_.empty()) {
             validate(valSubset_);
             windowStart_ = std::chrono::steady_clock::now();  // validation time is not step time
         }
-        if ((cfg_.checkpointEvery > 0 && step_ % cfg_.checkpointEvery == 0) || stopping) {
+        if (isRoot() && ((cfg_.checkpointEvery > 0 && step_ % cfg_.checkpointEvery == 0) || stopping)) {
             TrainProgress p = event(TrainEvent::Checkpoint);
             p.path = saveCheckpoint(step_);
             report(p);
@@ -316,20 +443,7 @@ TrainResult TrainSession::run(int64_t stopAfter) {
         }
     }
     queue_.reset();
-    if (cancelled) {
-        if (result_.lastCheckpoint.find(checkpointName(step_)) == std::string::npos) saveCheckpoint(step_);
-        result_.cancelled = true;
-        TrainProgress p = event(TrainEvent::Cancelled);
-        p.path = result_.lastCheckpoint;
-        report(p);
-    } else {
-        writeFinalModel();
-        TrainProgress p = event(TrainEvent::Done);
-        p.path = cfg_.output;
-        p.metrics = lastValidation_;
-        report(p);
-    }
-    result_.wallSeconds = elapsed();
+    finish(cancelled);
     return result_;
 }
 

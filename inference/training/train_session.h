@@ -4,6 +4,7 @@
 // validates, checkpoints and writes the final model, reporting each event. Trainer::run is
 // its public face; the members are the run's state, so each part is a function of its own.
 #include "inference/io/model_card.h"
+#include "inference/runtime/gpu_arbiter.h"
 #include "inference/training/adamw.h"
 #include "inference/training/ema_weights.h"
 #include "inference/training/train_config.h"
@@ -24,6 +25,7 @@
 namespace ld {
 
 class CancelToken;
+class DataParallel;
 class ModelDirectory;
 
 class TrainSession {
@@ -48,6 +50,15 @@ private:
     double totalWallSeconds() const;  // this run's and the earlier runs' it resumed
     TrainProgress event(TrainEvent e) const;
     void report(const TrainProgress& p);
+    // Rank 0 of a data-parallel run, or the only process: it writes, validates and reports.
+    bool isRoot() const;
+    bool prepareDevice(GpuArbiter::Lease& gpu);  // the device, the card, the ranks
+    void startFromRootWeights(const std::vector<TrainableParameter>& params);
+    void reportStart(const std::vector<TrainableParameter>& params, const std::string& deviceNote);
+    void startBatches();  // this rank's share of every batch, from the current step
+    enum class Halt { None, Stop, OutOfTime };
+    Halt haltBeforeStep() const;  // agreed by every rank
+    void finish(bool cancelled);  // the last checkpoint or the final model, the last event
 
     const TrainConfig cfg_;
     const TrainProgressCallback progress_;
@@ -55,6 +66,7 @@ private:
     const std::string resumeDir_;
     const std::chrono::steady_clock::time_point wallStart_;
     c10::Device device_{c10::kCPU};
+    std::unique_ptr<DataParallel> parallel_;  // none in a single process
     std::ofstream log_;
 
     std::vector<std::string> classes_;

@@ -222,10 +222,14 @@ void validationSplit(const DataConfig& config, uint64_t seed, LabelledImages& da
 }
 
 BatchSource::BatchSource(const LabelledImages* data, std::vector<size_t> indices, DataConfig config, int resolution,
-                         int batch, uint64_t seed)
+                         int batch, uint64_t seed, int shareFirst, int shareCount)
     : data_(data), indices_(std::move(indices)), config_(std::move(config)), resolution_(resolution), batch_(batch),
-      seed_(seed) {
+      seed_(seed), shareFirst_(shareFirst), shareCount_(shareCount > 0 ? shareCount : batch) {
     if (indices_.empty()) throw Error("training data", "no training images");
+    if (shareFirst_ < 0 || shareFirst_ + shareCount_ > batch_)
+        throw Error("training data", "share [" + std::to_string(shareFirst_) + ", " +
+                                         std::to_string(shareFirst_ + shareCount_) + ") is outside a batch of " +
+                                         std::to_string(batch_));
     const size_t nc = data_->classes.size();
     withClass_.assign(nc, {});
     withoutClass_.assign(nc, {});
@@ -270,12 +274,14 @@ void BatchSource::augmentPair(const cv::Mat& rgb, const cv::Mat& mask, int R, co
 TrainingBatch BatchSource::make(int64_t index) const {
     TrainingBatch b;
     b.index = index;
-    b.batch = batch_;
+    b.batch = shareCount_;
+    b.first = shareFirst_;
+    b.fullBatch = batch_;
     b.resolution = resolution_;
     const int R = resolution_;
     const size_t plane = size_t(R) * R;
-    b.images.resize(size_t(batch_) * 3 * plane);
-    b.masks.resize(size_t(batch_) * plane);
+    b.images.resize(size_t(shareCount_) * 3 * plane);
+    b.masks.resize(size_t(shareCount_) * plane);
     std::mt19937_64 rng(mix(seed_, uint64_t(index)));
     auto uni = [&](double a, double c) { return std::uniform_real_distribution<double>(a, c)(rng); };
     const size_t nc = data_->classes.size();
@@ -318,17 +324,20 @@ TrainingBatch BatchSource::make(int64_t index) const {
         if (firstOfGroup) usedInGroup.clear();
         usedInGroup.push_back(cls);
         const LabelledImage& item = data_->items[indices_[pos]];
-        cv::Mat mask = item.has(cls) ? item.masks[cls] : cv::Mat::zeros(item.rgb.rows, item.rgb.cols, CV_8UC1);
-        cv::Mat rgb, m;
         if (firstOfGroup) augmentSeed = rng();
-        augmentPair(item.rgb, mask, R, config_, augmentSeed, rgb, m);
         if (firstOfGroup && config_.augment && config_.colorJitter > 0) {
             const double a = config_.colorJitter;
             bright = 1 + uni(-a, a);
             contrast = 1 + uni(-a, a);
             sat = 1 + uni(-a, a);
         }
-        float* img = b.images.data() + size_t(s) * 3 * plane;
+        // Another rank's sample: its draws above keep the stream in step, its pixels are not ours.
+        if (s < shareFirst_ || s >= shareFirst_ + shareCount_) continue;
+        const size_t o = size_t(s - shareFirst_);
+        cv::Mat mask = item.has(cls) ? item.masks[cls] : cv::Mat::zeros(item.rgb.rows, item.rgb.cols, CV_8UC1);
+        cv::Mat rgb, m;
+        augmentPair(item.rgb, mask, R, config_, augmentSeed, rgb, m);
+        float* img = b.images.data() + o * 3 * plane;
         double meanGrey = 0;
         for (int y = 0; y < R; ++y) {
             const cv::Vec3b* row = rgb.ptr<cv::Vec3b>(y);
@@ -345,7 +354,7 @@ TrainingBatch BatchSource::make(int64_t index) const {
             const float g = 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
             for (int ch = 0; ch < 3; ++ch) img[ch * plane + p] = std::clamp(float(g + (v[ch] - g) * sat), 0.0f, 1.0f);
         }
-        float* mk = b.masks.data() + size_t(s) * plane;
+        float* mk = b.masks.data() + o * plane;
         for (int y = 0; y < R; ++y) {
             const uint8_t* row = m.ptr<uint8_t>(y);
             for (int x = 0; x < R; ++x) mk[size_t(y) * R + x] = float(row[x] / 255.0 * 2 - 1);

@@ -89,6 +89,10 @@ void validationSplit(const DataConfig& config, uint64_t seed, LabelledImages& da
 struct TrainingBatch {
     int64_t index = -1;
     int batch = 0, resolution = 0;
+    // A rank's share of a data-parallel batch holds samples [first, first + batch) of the
+    // batch of `fullBatch`; the loss draws the noise of the whole batch and keeps its rows,
+    // so that a sample gets the same noise whichever rank takes it.
+    int first = 0, fullBatch = 0;
     std::vector<float> images;   // [B, 3, R, R] in [0, 1]
     std::vector<float> masks;    // [B, 1, R, R] in [-1, 1] (soft at boundaries)
     std::vector<std::string> phrases;
@@ -99,8 +103,10 @@ struct TrainingBatch {
 
 class BatchSource {
 public:
+    // shareCount > 0: make() builds only samples [shareFirst, shareFirst + shareCount) of each
+    // batch of `batch`, drawing the others' choices without their pixels.
     BatchSource(const LabelledImages* data, std::vector<size_t> indices, DataConfig config, int resolution, int batch,
-                uint64_t seed);
+                uint64_t seed, int shareFirst = 0, int shareCount = 0);
     TrainingBatch make(int64_t index) const;  // deterministic in (seed, index)
     size_t size() const { return indices_.size(); }
 
@@ -115,6 +121,7 @@ private:
     DataConfig config_;
     int resolution_, batch_;
     uint64_t seed_;
+    int shareFirst_, shareCount_;
     std::vector<std::vector<size_t>> withClass_, withoutClass_;  // per class: positions in indices_
     std::vector<size_t> usableClasses_;
 };

@@ -53,6 +53,10 @@ torch::Tensor TrainingLoss::imageLatents(const TrainingBatch& b, const torch::Te
 
 torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
     const int64_t B = b.batch;
+    // Random draws are made for the whole batch and cut to this share's rows: a rank of a
+    // data-parallel run gives its samples the noise one process would.
+    const int64_t whole = std::max<int64_t>(B, b.fullBatch), first = b.first;
+    auto share = [&](const torch::Tensor& t) { return whole == B ? t : t.slice(0, first, first + B); };
     const int R = resolution_;
     auto images = torch::from_blob(const_cast<float*>(b.images.data()), {B, 3, R, R}, torch::kFloat).to(options_);
     auto masks = torch::from_blob(const_cast<float*>(b.masks.data()), {B, 1, R, R}, torch::kFloat).to(options_);
@@ -73,7 +77,7 @@ torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
         extraLoss = extraLoss.defined() ? extraLoss + sep : sep;
     }
     if (objective_.conditionDropout > 0) {
-        auto drop = (torch::rand({B}, torch::kDouble) < objective_.conditionDropout).to(options_.device());
+        auto drop = share(torch::rand({whole}, torch::kDouble) < objective_.conditionDropout).to(options_.device());
         ctx = torch::where(drop.view({B, 1, 1}), nullConditioning(model_, B).to(ctx.dtype()), ctx);
         ctxMask = torch::where(drop.view({B, 1}), nullKeepMask(model_, B), ctxMask);
     }
@@ -85,9 +89,11 @@ torch::Tensor TrainingLoss::operator()(const TrainingBatch& b) {
         loss = bceDiceLoss(out, ((x0 + 1) / 2).clamp(0, 1));
     } else {
         const int T = numTrainTimesteps_;
-        auto u = sampleNoiseLevels(objective_, B);
+        auto u = sampleNoiseLevels(objective_, whole);
         auto tNoise = objective == Objective::Flow ? (u * T).to(torch::kFloat) : levelsToTimesteps(u, T).to(torch::kFloat);
-        auto noise = sampleNoise(objective_, x0, tNoise.to(options_.device()), T);
+        auto wholeLike = whole == B ? x0 : torch::empty({whole, x0.size(1), x0.size(2), x0.size(3)}, x0.options());
+        auto noise = share(sampleNoise(objective_, wholeLike, tNoise.to(options_.device()), T));
+        u = share(u);
         auto d = diffusionTargets(objective, schedule_, x0, noise, u.to(options_.device()));
         auto out = runDenoiser(model_, denoiserInput(d.noisy, imageLatent), d.modelTimesteps, ctx, ctxMask);
         if (objective_.foregroundWeight != 1.0) {
