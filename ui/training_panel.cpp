@@ -91,8 +91,10 @@ TrainingPanel::~TrainingPanel() {
     delete worker_;
 }
 
-void TrainingPanel::buildUi() {
-    // Dataset.
+// The form, in the order a run needs it: where the images come from, which model to start
+// from and where the result goes, the settings, and the run's buttons and progress; beside
+// it the monitor (plots, validation previews, result and phrase similarity).
+QGroupBox* TrainingPanel::buildDataBox() {
     dataKind_ = new QComboBox;
     dataKind_->addItem(tr("Current project (labelled images)"), int(DataKind::Project));
     dataKind_->addItem(tr("COCO instances file"), int(DataKind::Coco));
@@ -126,8 +128,19 @@ void TrainingPanel::buildUi() {
     dataForm->addRow(summaryLabel_);
     auto* dataBox = new QGroupBox(tr("Dataset"));
     dataBox->setLayout(dataForm);
+    connect(dataKind_, &QComboBox::currentIndexChanged, this, [this] {
+        const bool project = DataKind(dataKind_->currentData().toInt()) == DataKind::Project;
+        dataPath_->setEnabled(!project);
+        dataBrowse_->setEnabled(!project);
+        refreshSummary();
+    });
+    connect(dataPath_, &QLineEdit::editingFinished, this, &TrainingPanel::refreshSummary);
+    connect(valFraction_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::refreshSummary);
+    connect(dataBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseDataset);
+    return dataBox;
+}
 
-    // Base model and output.
+QGroupBox* TrainingPanel::buildModelBox() {
     baseKind_ = new QComboBox;
     baseKind_->addItem(tr("Default model"), int(BaseKind::Default));
     baseKind_->addItem(tr("Model directory…"), int(BaseKind::Directory));
@@ -163,8 +176,20 @@ void TrainingPanel::buildUi() {
     modelForm->addRow(QString(), loadConfig);
     auto* modelBox = new QGroupBox(tr("Model"));
     modelBox->setLayout(modelForm);
+    connect(baseKind_, &QComboBox::currentIndexChanged, this, [this] {
+        const BaseKind k = BaseKind(baseKind_->currentData().toInt());
+        basePath_->setEnabled(k == BaseKind::Directory);
+        baseBrowse_->setEnabled(k == BaseKind::Directory);
+        resolution_->setEnabled(k == BaseKind::Scratch);
+        denoiser_->setEnabled(k == BaseKind::Scratch);
+    });
+    connect(baseBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseBase);
+    connect(outBrowse, &QPushButton::clicked, this, &TrainingPanel::browseOutput);
+    connect(loadConfig, &QPushButton::clicked, this, &TrainingPanel::loadConfigFile);
+    return modelBox;
+}
 
-    // Settings.
+QGroupBox* TrainingPanel::buildSettingsBox() {
     objective_ = new QComboBox;
     objective_->addItem(tr("x₀ (sample) prediction"), QStringLiteral("sample"));
     objective_->addItem(tr("ε (noise) prediction"), QStringLiteral("epsilon"));
@@ -246,8 +271,10 @@ void TrainingPanel::buildUi() {
     settingsForm->addRow(tr("Checkpoint every:"), checkpointEvery_);
     auto* settingsBox = new QGroupBox(tr("Settings"));
     settingsBox->setLayout(settingsForm);
+    return settingsBox;
+}
 
-    // Run.
+QGroupBox* TrainingPanel::buildRunBox() {
     start_ = new QPushButton(tr("Start"));
     start_->setObjectName(QStringLiteral("trainStart"));
     stop_ = new QPushButton(tr("Stop"));
@@ -272,19 +299,13 @@ void TrainingPanel::buildUi() {
     runLayout->addWidget(status_);
     auto* runBox = new QGroupBox(tr("Run"));
     runBox->setLayout(runLayout);
+    connect(start_, &QPushButton::clicked, this, [this] { start(); });
+    connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stop);
+    connect(resume_, &QPushButton::clicked, this, [this] { resume(); });
+    return runBox;
+}
 
-    auto* left = new QWidget;
-    auto* leftLayout = new QVBoxLayout(left);
-    for (QWidget* w : {static_cast<QWidget*>(dataBox), static_cast<QWidget*>(modelBox),
-                       static_cast<QWidget*>(settingsBox), static_cast<QWidget*>(runBox)})
-        leftLayout->addWidget(w);
-    leftLayout->addStretch();
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(left);
-    scroll->setWidgetResizable(true);
-    scroll->setMinimumWidth(340);
-
-    // Plots, previews, results.
+QWidget* TrainingPanel::buildMonitor() {
     lossPlot_ = new LossPlot(tr("Training loss"), tr("loss"));
     iouPlot_ = new LossPlot(tr("Validation IoU"), tr("IoU"));
     iouPlot_->setYRange(0, 1);
@@ -344,41 +365,31 @@ void TrainingPanel::buildUi() {
     plotGrid->setRowStretch(0, 3);
     plotGrid->setRowStretch(1, 2);
     plotGrid->setRowStretch(2, 2);
+    connect(register_, &QPushButton::clicked, this, [this] { registerModel(); });
+    connect(makeActive_, &QPushButton::clicked, this, &TrainingPanel::makeActive);
+    connect(compare_, &QPushButton::clicked, this, [this] { compare(); });
+    return plots;
+}
+
+void TrainingPanel::buildUi() {
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    for (QWidget* w : {buildDataBox(), buildModelBox(), buildSettingsBox(), buildRunBox()}) leftLayout->addWidget(w);
+    leftLayout->addStretch();
+    // Enables the base model's fields, some of which the settings box holds.
+    Q_EMIT baseKind_->currentIndexChanged(baseKind_->currentIndex());
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(left);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(340);
 
     auto* split = new QSplitter;
     split->addWidget(scroll);
-    split->addWidget(plots);
+    split->addWidget(buildMonitor());
     split->setStretchFactor(1, 1);
     auto* top = new QVBoxLayout(this);
     top->setContentsMargins(0, 0, 0, 0);
     top->addWidget(split);
-
-    connect(dataKind_, &QComboBox::currentIndexChanged, this, [this] {
-        const bool project = DataKind(dataKind_->currentData().toInt()) == DataKind::Project;
-        dataPath_->setEnabled(!project);
-        dataBrowse_->setEnabled(!project);
-        refreshSummary();
-    });
-    connect(dataPath_, &QLineEdit::editingFinished, this, &TrainingPanel::refreshSummary);
-    connect(valFraction_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::refreshSummary);
-    connect(dataBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseDataset);
-    connect(baseKind_, &QComboBox::currentIndexChanged, this, [this] {
-        const BaseKind k = BaseKind(baseKind_->currentData().toInt());
-        basePath_->setEnabled(k == BaseKind::Directory);
-        baseBrowse_->setEnabled(k == BaseKind::Directory);
-        resolution_->setEnabled(k == BaseKind::Scratch);
-        denoiser_->setEnabled(k == BaseKind::Scratch);
-    });
-    Q_EMIT baseKind_->currentIndexChanged(baseKind_->currentIndex());
-    connect(baseBrowse_, &QPushButton::clicked, this, &TrainingPanel::browseBase);
-    connect(outBrowse, &QPushButton::clicked, this, &TrainingPanel::browseOutput);
-    connect(loadConfig, &QPushButton::clicked, this, &TrainingPanel::loadConfigFile);
-    connect(start_, &QPushButton::clicked, this, [this] { start(); });
-    connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stop);
-    connect(resume_, &QPushButton::clicked, this, [this] { resume(); });
-    connect(register_, &QPushButton::clicked, this, [this] { registerModel(); });
-    connect(makeActive_, &QPushButton::clicked, this, &TrainingPanel::makeActive);
-    connect(compare_, &QPushButton::clicked, this, [this] { compare(); });
 }
 
 void TrainingPanel::updateButtons() {

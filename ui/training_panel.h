@@ -21,6 +21,7 @@
 #include <memory>
 
 class QComboBox;
+class QGroupBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -128,6 +129,11 @@ Q_SIGNALS:
 
 private:
     void buildUi();
+    QGroupBox* buildDataBox();
+    QGroupBox* buildModelBox();
+    QGroupBox* buildSettingsBox();
+    QGroupBox* buildRunBox();
+    QWidget* buildMonitor();
     void updateButtons();
     bool launch(const QString& resumeDir);
     void onStarted(qint64 step, qint64 steps, const QString& info);
