@@ -186,16 +186,10 @@ cv::Mat panopticIds(const cv::Mat& png, const std::string& where) {
     return ids;
 }
 
-PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& options,
-                          const std::set<int64_t>* onlyImages) {
-    PanopticData out;
-    Dataset& d = out.dataset;
-    const json j = readJsonFile(jsonPath);
-    if (!j.is_object() || !j.contains("annotations") || !j["annotations"].is_array())
-        throw Error(jsonPath, "not a COCO panoptic file (no \"annotations\" list)");
-    if (j.contains("info")) d.info = j["info"];
-    if (j.contains("licenses")) d.licenses = j["licenses"];
+namespace {
 
+// The categories, each id once.
+void readPanopticCategories(const json& j, Dataset& d) {
     if (j.contains("categories") && j["categories"].is_array()) {
         for (const auto& c : j["categories"]) {
             bool ok = false;
@@ -211,7 +205,11 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
             d.categories.push_back(cat);
         }
     }
+}
 
+// The images (those in `onlyImages` when given), each id once, inside the images folder and
+// the size limits; returns each id's index in d.images.
+std::map<int64_t, size_t> readPanopticImages(const json& j, const std::set<int64_t>* onlyImages, Dataset& d) {
     std::map<int64_t, size_t> imageIndex;
     if (j.contains("images") && j["images"].is_array()) {
         for (const auto& im : j["images"]) {
@@ -249,6 +247,74 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
             d.images.push_back(std::move(info));
         }
     }
+    return imageIndex;
+}
+
+// One image's segments_info against its id PNG: a segment becomes an annotation with the
+// PNG's pixels (its id kept unless an earlier image used it), every oddity a warning.
+void readSegments(const json& a, const cv::Mat& ids, const ImageInfo& image, PanopticData& out,
+                  std::set<int64_t>& usedIds, int64_t& nextFreshId) {
+    Dataset& d = out.dataset;
+    std::set<int64_t> listed;
+    const json& segments = a.contains("segments_info") && a["segments_info"].is_array() ? a["segments_info"]
+                                                                                        : json::array();
+    if (segments.empty() && !a.contains("segments_info")) d.warnings.add("panoptic annotations without segments_info");
+    for (const auto& s : segments) {
+        auto segId = s.is_object() && s.contains("id") ? jsonToInt(s["id"]) : std::nullopt;
+        auto catId = s.is_object() && s.contains("category_id") ? jsonToInt(s["category_id"]) : std::nullopt;
+        if (!segId || !catId || *segId <= 0 || *segId > kMaxSegmentId) {
+            d.warnings.add("segments without a valid id or category_id skipped");
+            continue;
+        }
+        if (!listed.insert(*segId).second) {
+            d.warnings.add("duplicate segment ids within an image skipped");
+            continue;
+        }
+        cv::Mat m;
+        cv::compare(ids, cv::Scalar(double(*segId)), m, cv::CMP_EQ);
+        const int count = cv::countNonZero(m);
+        if (count == 0) {
+            d.warnings.add("segments absent from their PNG dropped");
+            continue;
+        }
+        if (s.contains("area")) {
+            auto declared = jsonToInt(s["area"]);
+            if (declared && *declared != count) d.warnings.add("segment areas differing from the PNG (PNG used)");
+        }
+        if (!d.findCategory(*catId)) d.warnings.add("segments of unknown categories");
+        Annotation ann;
+        ann.id = usedIds.count(*segId) ? nextFreshId++ : *segId;
+        usedIds.insert(ann.id);
+        ann.imageId = image.id;
+        ann.categoryId = *catId;
+        ann.iscrowd = s.contains("iscrowd") && jsonToBool(s["iscrowd"]).value_or(false);
+        ann.segmentation = Segmentation::fromMask(BinaryMask::fromMat(m));
+        ann.area = count;
+        ann.bbox = rleBbox(ann.segmentation.rle);
+        out.annotationIdOf[{image.id, *segId}] = ann.id;
+        d.annotations.push_back(std::move(ann));
+    }
+    // Pixels whose id no segment lists.
+    cv::Mat unlisted = ids != 0;
+    for (int64_t id : listed) unlisted &= (ids != cv::Scalar(double(id)));
+    if (cv::countNonZero(unlisted) > 0) d.warnings.add("PNGs with pixels of unlisted segment ids (ignored)");
+}
+
+}  // namespace
+
+PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& options,
+                          const std::set<int64_t>* onlyImages) {
+    PanopticData out;
+    Dataset& d = out.dataset;
+    const json j = readJsonFile(jsonPath);
+    if (!j.is_object() || !j.contains("annotations") || !j["annotations"].is_array())
+        throw Error(jsonPath, "not a COCO panoptic file (no \"annotations\" list)");
+    if (j.contains("info")) d.info = j["info"];
+    if (j.contains("licenses")) d.licenses = j["licenses"];
+
+    readPanopticCategories(j, d);
+
+    std::map<int64_t, size_t> imageIndex = readPanopticImages(j, onlyImages, d);
 
     d.imagesDir = !options.imagesDir.empty() ? options.imagesDir : guessImagesDir(fs::path(jsonPath), panopticPngFolder(jsonPath));
     // Symbolic links leaving the folder, now that the folder is known ("../x" was refused above).
@@ -312,49 +378,7 @@ PanopticData readPanoptic(const std::string& jsonPath, const ReadOptions& option
                                      "x" + std::to_string(image.height));
         }
 
-        std::set<int64_t> listed;
-        const json& segments = a.contains("segments_info") && a["segments_info"].is_array() ? a["segments_info"]
-                                                                                            : json::array();
-        if (segments.empty() && !a.contains("segments_info")) d.warnings.add("panoptic annotations without segments_info");
-        for (const auto& s : segments) {
-            auto segId = s.is_object() && s.contains("id") ? jsonToInt(s["id"]) : std::nullopt;
-            auto catId = s.is_object() && s.contains("category_id") ? jsonToInt(s["category_id"]) : std::nullopt;
-            if (!segId || !catId || *segId <= 0 || *segId > kMaxSegmentId) {
-                d.warnings.add("segments without a valid id or category_id skipped");
-                continue;
-            }
-            if (!listed.insert(*segId).second) {
-                d.warnings.add("duplicate segment ids within an image skipped");
-                continue;
-            }
-            cv::Mat m;
-            cv::compare(ids, cv::Scalar(double(*segId)), m, cv::CMP_EQ);
-            const int count = cv::countNonZero(m);
-            if (count == 0) {
-                d.warnings.add("segments absent from their PNG dropped");
-                continue;
-            }
-            if (s.contains("area")) {
-                auto declared = jsonToInt(s["area"]);
-                if (declared && *declared != count) d.warnings.add("segment areas differing from the PNG (PNG used)");
-            }
-            if (!d.findCategory(*catId)) d.warnings.add("segments of unknown categories");
-            Annotation ann;
-            ann.id = usedIds.count(*segId) ? nextFreshId++ : *segId;
-            usedIds.insert(ann.id);
-            ann.imageId = image.id;
-            ann.categoryId = *catId;
-            ann.iscrowd = s.contains("iscrowd") && jsonToBool(s["iscrowd"]).value_or(false);
-            ann.segmentation = Segmentation::fromMask(BinaryMask::fromMat(m));
-            ann.area = count;
-            ann.bbox = rleBbox(ann.segmentation.rle);
-            out.annotationIdOf[{image.id, *segId}] = ann.id;
-            d.annotations.push_back(std::move(ann));
-        }
-        // Pixels whose id no segment lists.
-        cv::Mat unlisted = ids != 0;
-        for (int64_t id : listed) unlisted &= (ids != cv::Scalar(double(id)));
-        if (cv::countNonZero(unlisted) > 0) d.warnings.add("PNGs with pixels of unlisted segment ids (ignored)");
+        readSegments(a, ids, image, out, usedIds, nextFreshId);
     }
     if (d.images.size() > annotatedImages.size())
         d.warnings.add("images without a panoptic annotation", int(d.images.size() - annotatedImages.size()));
