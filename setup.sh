@@ -19,6 +19,8 @@ packages=(
   libopencv-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-charts-dev qt6-svg-dev libqt6opengl6-dev
   libgl-dev xvfb xauth
+  # c10d's Gloo headers (data-parallel training); a one-node Slurm for the cluster test
+  libgloo-dev munge slurmd slurmctld slurm-client
 )
 
 install_missing() {

@@ -35,7 +35,8 @@ private slots:
         QTest::addColumn<QString>("path");
         for (const char* p : {"bin/labeldiff-cli", "share/labeldiff/models/facade-small/model_card.json",
                               "share/labeldiff/samples/scene_1.png", "share/man/man1/labeldiff-cli.1.gz",
-                              "share/doc/labeldiff/copyright", "share/doc/labeldiff/changelog.gz"})
+                              "share/doc/labeldiff/copyright", "share/doc/labeldiff/changelog.gz",
+                              "share/labeldiff/cluster/submit-label.sh", "share/labeldiff/cluster/train-ddp.sbatch"})
             QTest::newRow(p) << QString(p);
 #ifdef LABELDIFF_HAS_GUI
         for (const char* p : {"bin/labeldiff", "share/applications/io.github.labeldiff.LabelDiff.desktop",
