@@ -369,13 +369,17 @@ void writeMaskFolder(const Dataset& dataset, const std::string& path, const Writ
                 const std::string cat = c ? safeFileName(c->name) : "category_" + std::to_string(a->categoryId);
                 if (!c) warnings.add("annotations of unknown categories written with a made-up name");
                 if (a->iscrowd) warnings.add("crowd flags not kept by mask folders");
-                const BinaryMask m = toMask(a->segmentation, image.height, image.width);
-                if (area(m) == 0) {
+                const Rle r = toRle(a->segmentation, image.height, image.width);
+                if (rleArea(r) == 0) {
                     warnings.add("empty annotations not written");
                     continue;
                 }
                 const fs::path file = root / stem / (std::to_string(k++) + "_" + cat + ".png");
-                batch.add(file.string(), encodePng(m.mat() * 255, file.string()));
+                // 0/1 to 0/255 in place: at 16384² every full-size temporary is 256 MB of
+                // fresh pages, seconds on a machine where page faults are slow.
+                cv::Mat png = decodeRle(r).mat();
+                png *= 255;
+                batch.add(file.string(), encodePng(png, file.string()));
             }
             if (anns.empty()) warnings.add("images without annotations not represented in an instance mask folder");
         } else {
