@@ -157,6 +157,7 @@ json projectToJson(const Project& project) {
     j["annotations"] = annotations;
     j["phrase_history"] = project.phraseHistory;
     j["thresholds"] = {{"global", tidy(project.threshold)}};
+    if (!project.modelHistory.entries.empty()) j["model_history"] = modelHistoryToJson(project.modelHistory);
     return j;
 }
 
@@ -171,7 +172,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
                                 ", this one reads up to " + std::to_string(Project::kVersion) + ")");
 
     static const std::set<std::string> known = {kVersionKey, "images", "categories", "annotations",
-                                                "phrase_history", "thresholds"};
+                                                "phrase_history", "thresholds", "model_history"};
     for (auto it = j.begin(); it != j.end(); ++it)
         if (!known.count(it.key())) p.extra[it.key()] = it.value();
 
@@ -262,6 +263,7 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
         r.object(*t, "thresholds");
         if (const json* g = r.optional(*t, "global")) p.threshold = r.unit(*g, "thresholds.global");
     }
+    if (const json* h = r.optional(j, "model_history")) p.modelHistory = modelHistoryFromJson(*h, where, "model_history");
     return p;
 }
 

@@ -3,6 +3,7 @@
 // (images and their review state, the prompts, the annotations with their provenance
 // and the thresholds), saved atomically so that an autosave never leaves a broken file.
 #include "core/dataset.h"
+#include "core/model_history.h"
 #include "core/review_record.h"
 #include "core/segmentation.h"
 #include "core/warnings.h"
@@ -56,6 +57,7 @@ struct Project {
     std::vector<ProjectAnnotation> annotations;
     std::vector<std::string> phraseHistory;  // free-text prompts typed, most recent last
     double threshold = 0.5;                  // global τ
+    ModelHistory modelHistory;               // the models it was labelled with (issue 18)
     // Top-level fields this version does not know, kept so that saving does not drop
     // what a newer version wrote.
     nlohmann::json extra = nlohmann::json::object();

@@ -61,6 +61,7 @@ TaskProgress* BatchLabeler::start(const BatchOptions& options, QString* error) {
     queue_.clear();
     for (const auto& img : doc_->project().images) {
         if (options.unannotatedOnly && !doc_->annotationsOf(img.id).empty()) continue;
+        if (options.skipReviewed && img.status == ImageStatus::Reviewed) continue;
         queue_.push_back(img.id);
     }
     if (queue_.empty()) return fail(tr("There are no images to label with these options."));

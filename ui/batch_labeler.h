@@ -24,6 +24,7 @@ class TaskProgress;
 struct BatchOptions {
     bool unannotatedOnly = true;  // skip images that have any annotation
     bool keepExisting = true;     // false: replace earlier unreviewed model annotations
+    bool skipReviewed = false;    // leave reviewed images alone (proposing again after a model switch)
     SamplerSettings settings;
 };
 

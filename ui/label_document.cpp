@@ -119,6 +119,13 @@ void LabelDocument::setThreshold(double tau) {
     markSettingsChanged();
 }
 
+void LabelDocument::setModelHistory(const ModelHistory& history) {
+    if (project_.modelHistory == history) return;
+    project_.modelHistory = history;
+    Q_EMIT modelHistoryChanged();
+    markSettingsChanged();
+}
+
 void LabelDocument::markSettingsChanged() {
     const bool was = isDirty();
     unsavedSettings_ = true;

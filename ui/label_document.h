@@ -54,6 +54,8 @@ public:
     void setImageRejected(int64_t imageId, const std::vector<RejectedProposal>& rejected);
     void addPhraseToHistory(const std::string& phrase);
     void setThreshold(double tau);
+    // Not undoable, like the threshold: which model is in use is not an edit of the labels.
+    void setModelHistory(const ModelHistory& history);
 
 Q_SIGNALS:
     void documentReset();
@@ -62,6 +64,7 @@ Q_SIGNALS:
     void dirtyChanged(bool dirty);
     // A change outside the undo stack (threshold, phrase history): for the autosave.
     void settingsChanged();
+    void modelHistoryChanged();
     void saved(const QString& path);
 
 private:

@@ -27,6 +27,7 @@
 #include "ui/user_prompts.h"
 #include "ui/prompt_panel.h"
 #include "ui/review_controller.h"
+#include "ui/review_loop.h"
 #include "ui/sampler_panel.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/task_progress.h"
@@ -336,6 +337,8 @@ void MainWindow::buildTrainingMenu() {
     showModels->setText(tr("&Model Manager"));
     showModels->setShortcut(QKeySequence(tr("Ctrl+Shift+M")));
     train->addAction(showModels);
+    // "Improve the model from my reviews" and the project's model history (issue 18).
+    new ReviewLoop(this, train);
 }
 
 void MainWindow::buildHelpMenu() {
