@@ -161,21 +161,10 @@ json projectToJson(const Project& project) {
     return j;
 }
 
-Project projectFromJson(const json& j, const std::string& where, Warnings& warnings) {
-    const Reader r(where);
-    if (!j.is_object()) r.fail("top level", "expected a JSON object");
-    Project p;
-    const int64_t version = r.integer(r.field(j, "top level", kVersionKey), kVersionKey);
-    if (version < 1) r.fail(kVersionKey, "bad version " + std::to_string(version));
-    if (version > Project::kVersion)
-        r.fail(kVersionKey, "made by a newer LabelDiff (project version " + std::to_string(version) +
-                                ", this one reads up to " + std::to_string(Project::kVersion) + ")");
+namespace {
 
-    static const std::set<std::string> known = {kVersionKey, "images", "categories", "annotations",
-                                                "phrase_history", "thresholds", "model_history"};
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!known.count(it.key())) p.extra[it.key()] = it.value();
-
+// The three lists of a project file, each with its ids checked for duplicates.
+void readImages(const Reader& r, const json& j, const std::string& where, Project& p) {
     std::set<int64_t> ids;
     if (const json* list = r.optional(j, "images")) {
         r.array(*list, "images");
@@ -195,7 +184,10 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             p.images.push_back(im);
         }
     }
-    ids.clear();
+}
+
+void readCategories(const Reader& r, const json& j, Project& p) {
+    std::set<int64_t> ids;
     if (const json* list = r.optional(j, "categories")) {
         r.array(*list, "categories");
         for (size_t i = 0; i < list->size(); ++i) {
@@ -221,7 +213,11 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             p.categories.push_back(c);
         }
     }
-    ids.clear();
+}
+
+// After the images and categories, which annotations refer to.
+void readAnnotations(const Reader& r, const json& j, const std::string& where, Project& p, Warnings& warnings) {
+    std::set<int64_t> ids;
     if (const json* list = r.optional(j, "annotations")) {
         r.array(*list, "annotations");
         for (size_t i = 0; i < list->size(); ++i) {
@@ -255,6 +251,28 @@ Project projectFromJson(const json& j, const std::string& where, Warnings& warni
             p.annotations.push_back(std::move(a));
         }
     }
+}
+
+}  // namespace
+
+Project projectFromJson(const json& j, const std::string& where, Warnings& warnings) {
+    const Reader r(where);
+    if (!j.is_object()) r.fail("top level", "expected a JSON object");
+    Project p;
+    const int64_t version = r.integer(r.field(j, "top level", kVersionKey), kVersionKey);
+    if (version < 1) r.fail(kVersionKey, "bad version " + std::to_string(version));
+    if (version > Project::kVersion)
+        r.fail(kVersionKey, "made by a newer LabelDiff (project version " + std::to_string(version) +
+                                ", this one reads up to " + std::to_string(Project::kVersion) + ")");
+
+    static const std::set<std::string> known = {kVersionKey, "images", "categories", "annotations",
+                                                "phrase_history", "thresholds", "model_history"};
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!known.count(it.key())) p.extra[it.key()] = it.value();
+
+    readImages(r, j, where, p);
+    readCategories(r, j, p);
+    readAnnotations(r, j, where, p, warnings);
     if (const json* list = r.optional(j, "phrase_history")) {
         r.array(*list, "phrase_history");
         for (size_t i = 0; i < list->size(); ++i) p.phraseHistory.push_back(r.string((*list)[i], at("phrase_history", i)));

@@ -57,6 +57,10 @@
 <context>
     <name>ld::BatchLabeler</name>
     <message numerus="yes">
+        <source>%n left as they were: edits undone on them can still be redone</source>
+        <translation><numerusform>%n 项保持原样：其上撤销的编辑仍可重做</numerusform></translation>
+    </message>
+    <message numerus="yes">
         <source>Batch labelling cancelled after %n image(s)</source>
         <translation><numerusform>批量标注已在 %n 张图像后取消</numerusform></translation>
     </message>
@@ -111,6 +115,30 @@
 <context>
     <name>ld::ImageBrowser</name>
     <message>
+        <source> · %1 % disputed</source>
+        <translation> · %1 % 有分歧</translation>
+    </message>
+    <message>
+        <source>Most uncertain first: the images whose proposals the model&apos;s ensemble disputed most (N opens the next one, Space accepts and moves on)</source>
+        <translation>最不确定优先：模型集成分歧最大的候选所在的图像（N 打开下一张，空格接受并继续）</translation>
+    </message>
+    <message>
+        <source>Most uncertain first</source>
+        <translation>最不确定优先</translation>
+    </message>
+    <message>
+        <source>Project order</source>
+        <translation>项目顺序</translation>
+    </message>
+    <message>
+        <source>Show only images with this status, or those with model proposals not yet reviewed</source>
+        <translation>只显示处于此状态的图像，或尚有未审阅模型候选的图像</translation>
+    </message>
+    <message>
+        <source>To review (model proposals)</source>
+        <translation>待审阅（模型候选）</translation>
+    </message>
+    <message>
         <source>Making thumbnails</source>
         <translation>正在生成缩略图</translation>
     </message>
@@ -156,6 +184,14 @@
 <context>
     <name>ld::InferenceWorker</name>
     <message>
+        <source>The training run let the GPU go: the model is back on it</source>
+        <translation>训练已释放 GPU：模型已回到 GPU 上</translation>
+    </message>
+    <message>
+        <source>A training run needs %1: the model runs on the CPU until it ends</source>
+        <translation>训练需要 %1：在训练结束前模型在 CPU 上运行</translation>
+    </message>
+    <message>
         <source>No model is loaded: choose a model directory in the sampler settings.</source>
         <translation>未加载模型：请在采样器设置中选择模型目录。</translation>
     </message>
@@ -173,6 +209,46 @@
 </context>
 <context>
     <name>ld::MainWindow</name>
+    <message>
+        <source>Loading model %1</source>
+        <translation>正在加载模型 %1</translation>
+    </message>
+    <message>
+        <source>Loading %1 cancelled</source>
+        <translation>已取消加载 %1</translation>
+    </message>
+    <message>
+        <source>%1
+
+Still using %2.</source>
+        <translation>%1
+
+仍在使用 %2。</translation>
+    </message>
+    <message>
+        <source>loaded</source>
+        <translation>已加载</translation>
+    </message>
+    <message>
+        <source>No proposals left to review.</source>
+        <translation>没有待审阅的候选了。</translation>
+    </message>
+    <message>
+        <source>Shift+U</source>
+        <translation>Shift+U</translation>
+    </message>
+    <message>
+        <source>&amp;Highlight Uncertain Proposals</source>
+        <translation>突出显示不确定的候选(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Accept Image and Next &amp;Uncertain</source>
+        <translation>接受图像并转到下一张不确定图像(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Next Uncertain Image</source>
+        <translation>下一张不确定图像(&amp;N)</translation>
+    </message>
     <message>
         <source>Opening %1</source>
         <translation>正在打开 %1</translation>
@@ -1170,6 +1246,10 @@ Checking…</source>
 <context>
     <name>ld::TrainingPanel</name>
     <message>
+        <source>Phrase similarity (text encoder)</source>
+        <translation>短语相似度（文本编码器）</translation>
+    </message>
+    <message>
         <source>Reading the training data</source>
         <translation>正在读取训练数据</translation>
     </message>
@@ -1864,6 +1944,237 @@ Annotations made by people are never changed.</source>
     <message>
         <source>Label all images</source>
         <translation>标注全部图像</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ModelHistoryPanel</name>
+    <message>
+        <source>–</source>
+        <translation>–</translation>
+    </message>
+    <message>
+        <source>fine-tuned from %1</source>
+        <translation>由 %1 微调而来</translation>
+    </message>
+    <message>
+        <source>%1 (in use)</source>
+        <translation>%1（使用中）</translation>
+    </message>
+    <message>
+        <source>A run holds about a quarter of them out to score the new model.</source>
+        <translation>每次运行约留出四分之一用于评估新模型。</translation>
+    </message>
+    <message>
+        <source>Review at least %1 to improve the model from them.</source>
+        <translation>至少审阅 %1 张才能用它们改进模型。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) reviewed.</source>
+        <translation><numerusform>已审阅 %n 张图像。</numerusform></translation>
+    </message>
+    <message>
+        <source>Model history</source>
+        <translation>模型历史</translation>
+    </message>
+    <message>
+        <source>Go back (or forward) to the selected model and propose again for the images not reviewed yet.</source>
+        <translation>回到（或前进到）所选模型，并为尚未审阅的图像重新生成候选。</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>The models this project was labelled with. Each score is on the reviewed images its run held out (the starting model on those of the first run). Double-click to use one.</source>
+        <translation>标注本项目所用的模型。每个分数都基于该次运行留出的已审阅图像（初始模型基于第一次运行留出的图像）。双击即可使用。</translation>
+    </message>
+    <message>
+        <source>Reviewed / held out</source>
+        <translation>已审阅 / 留出</translation>
+    </message>
+    <message>
+        <source>Held-out mIoU</source>
+        <translation>留出集 mIoU</translation>
+    </message>
+    <message>
+        <source>Added (UTC)</source>
+        <translation>添加时间（UTC）</translation>
+    </message>
+    <message>
+        <source>Use the improved model and propose again for the images not reviewed yet.</source>
+        <translation>使用改进后的模型，并为尚未审阅的图像重新生成候选。</translation>
+    </message>
+    <message>
+        <source>Switch to the new model</source>
+        <translation>切换到新模型</translation>
+    </message>
+    <message>
+        <source>Continue the paused run from its checkpoint.</source>
+        <translation>从检查点继续已暂停的运行。</translation>
+    </message>
+    <message>
+        <source>Stop the run with a checkpoint; Resume continues from it.</source>
+        <translation>写入检查点并停止运行；继续会从检查点接着运行。</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Fine-tune the model in use on the reviewed images, holding some of them out to score the new model against it; you are offered the new one if it does better.</source>
+        <translation>在已审阅的图像上微调当前模型，并留出其中一部分来比较新旧模型；新模型更好时会提供给你。</translation>
+    </message>
+    <message>
+        <source>Improve the model from my reviews</source>
+        <translation>用我的审阅改进模型</translation>
+    </message>
+    <message>
+        <source>Fine-tuning steps of a run. It runs in the background at a low priority on one core; Pause writes a checkpoint and frees the core, Resume goes on from it.</source>
+        <translation>一次运行的微调步数。它在后台以低优先级在一个核心上运行；暂停会写入检查点并释放该核心，继续则从检查点接着运行。</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> 步</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ModelImprover</name>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Model improvement failed</source>
+        <translation>模型改进失败</translation>
+    </message>
+    <message>
+        <source>The new model scores %1 on the %2 held-out reviewed images, no better than the model in use (%3): keeping it.</source>
+        <translation>新模型在 %2 张留出的已审阅图像上得分 %1，不优于当前模型（%3）：保留当前模型。</translation>
+    </message>
+    <message>
+        <source>The new model scores %1 on the %2 held-out reviewed images, the model in use %3.</source>
+        <translation>新模型在 %2 张留出的已审阅图像上得分 %1，当前模型得分 %3。</translation>
+    </message>
+    <message>
+        <source>Model improvement finished</source>
+        <translation>模型改进已完成</translation>
+    </message>
+    <message>
+        <source>Scoring both models on the %1 held-out reviewed images…</source>
+        <translation>正在 %1 张留出的已审阅图像上评估两个模型…</translation>
+    </message>
+    <message>
+        <source>scoring the old and the new model</source>
+        <translation>正在评估新旧模型</translation>
+    </message>
+    <message>
+        <source>Paused at step %1 of %2.</source>
+        <translation>已在第 %1 / %2 步暂停。</translation>
+    </message>
+    <message>
+        <source>Model improvement paused at step %1</source>
+        <translation>模型改进已在第 %1 步暂停</translation>
+    </message>
+    <message>
+        <source>Model improvement stopped: another project was opened</source>
+        <translation>模型改进已停止：打开了另一个项目</translation>
+    </message>
+    <message>
+        <source>Training on %1 reviewed images, %2 held out to score it.</source>
+        <translation>在 %1 张已审阅图像上训练，留出 %2 张用于评估。</translation>
+    </message>
+    <message>
+        <source>Improving the model</source>
+        <translation>正在改进模型</translation>
+    </message>
+    <message>
+        <source>Pausing: writing a checkpoint…</source>
+        <translation>正在暂停：写入检查点…</translation>
+    </message>
+    <message>
+        <source>Resuming at step %1…</source>
+        <translation>从第 %1 步继续…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Improving the model from %n reviewed image(s)</source>
+        <translation><numerusform>正在用 %n 张已审阅图像改进模型</numerusform></translation>
+    </message>
+    <message>
+        <source>Review at least %1 images first (%2 reviewed): some of them are held out to score the new model.</source>
+        <translation>请先至少审阅 %1 张图像（已审阅 %2 张）：其中一部分会被留出来评估新模型。</translation>
+    </message>
+    <message>
+        <source>No model is in use to improve.</source>
+        <translation>没有正在使用的模型可供改进。</translation>
+    </message>
+    <message>
+        <source>The model is already being improved.</source>
+        <translation>模型已在改进中。</translation>
+    </message>
+    <message>
+        <source>step %1 / %2</source>
+        <translation>第 %1 / %2 步</translation>
+    </message>
+</context>
+<context>
+    <name>ld::PhraseSimilarityView</name>
+    <message>
+        <source>Phrase similarity appears at the first validation.</source>
+        <translation>短语相似度会在第一次验证时显示。</translation>
+    </message>
+    <message>
+        <source>Cosine similarity of the text encoder&apos;s phrase encodings. Red cells outlined in black are phrases the model cannot tell apart (above %1).</source>
+        <translation>文本编码器对各短语编码的余弦相似度。黑框红色单元格表示模型无法区分的短语（高于 %1）。</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ReviewController</name>
+    <message>
+        <source>Review image</source>
+        <translation>审阅图像</translation>
+    </message>
+</context>
+<context>
+    <name>ld::ReviewLoop</name>
+    <message>
+        <source>The model improved from your reviews scores %1 mIoU on the %2 reviewed images it did not train on; the model in use scores %3.
+
+Switch to it and propose again for the images not reviewed yet?</source>
+        <translation>根据你的审阅改进的模型在 %2 张未参与训练的已审阅图像上 mIoU 为 %1；当前模型为 %3。
+
+切换到它并为尚未审阅的图像重新生成候选吗？</translation>
+    </message>
+    <message>
+        <source>A better model</source>
+        <translation>更好的模型</translation>
+    </message>
+    <message>
+        <source>Improve the model</source>
+        <translation>改进模型</translation>
+    </message>
+    <message>
+        <source>Improving the model failed: %1</source>
+        <translation>改进模型失败：%1</translation>
+    </message>
+    <message>
+        <source>Model &amp;History</source>
+        <translation>模型历史(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause or Resume the Improvement</source>
+        <translation>暂停或继续改进(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+I</source>
+        <translation>Ctrl+Shift+I</translation>
+    </message>
+    <message>
+        <source>&amp;Improve the Model from My Reviews</source>
+        <translation>用我的审阅改进模型(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Improve from Reviews</source>
+        <translation>从审阅改进</translation>
     </message>
 </context>
 </TS>

@@ -17,7 +17,6 @@ namespace ld {
 namespace {
 const QString kKnown = QStringLiteral("models/known");
 const QString kDefault = QStringLiteral("models/default");
-QString tr(const char* s) { return QCoreApplication::translate("ld::ModelRegistry", s); }
 }  // namespace
 
 ModelRegistry::ModelRegistry(QObject* parent) : QObject(parent) { reload(); }
