@@ -2,33 +2,9 @@
 
 #include "core/error.h"
 
-#include <cstdlib>
 #include <limits>
 
 namespace ld {
-namespace {
-
-// A whole non-negative decimal number, or nothing (no sign, no spaces, no trailing text).
-std::optional<long long> wholeNumber(const std::string& s) {
-    if (s.empty() || s.size() > 12) return std::nullopt;
-    long long v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + (c - '0');
-    }
-    return v;
-}
-
-long long requireNumber(const EnvironmentLookup& getenv, const std::string& name, const std::string& why) {
-    const auto text = getenv(name);
-    if (!text) throw Error(name, "not set (" + why + ")");
-    const auto v = wholeNumber(*text);
-    if (!v) throw Error(name, "'" + *text + "' is not a whole number");
-    return *v;
-}
-
-}  // namespace
-
 std::string ShardSpec::text() const { return std::to_string(index) + "/" + std::to_string(count); }
 
 ShardSpec parseShardSpec(const std::string& text, const std::string& subject) {
@@ -73,14 +49,6 @@ ShardSpec shardSpecFromEnvironment(int completionCount, const EnvironmentLookup&
         return {int(*index), completionCount};
     }
     return {};
-}
-
-EnvironmentLookup processEnvironment() {
-    return [](const std::string& name) -> std::optional<std::string> {
-        const char* v = std::getenv(name.c_str());
-        if (!v) return std::nullopt;
-        return std::string(v);
-    };
 }
 
 uint64_t stablePathHash(const std::string& relativePath) {

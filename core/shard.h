@@ -10,6 +10,8 @@
 // std::hash does not promise — mapped to a shard by jump consistent hashing (Lamping and
 // Veach, 2014): shares are balanced in expectation, and going from N to N + 1 shards
 // moves only 1/(N + 1) of the images.
+#include "core/environment.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -36,9 +38,7 @@ ShardSpec parseShardSpec(const std::string& text, const std::string& subject = "
 // JOB_COMPLETION_INDEX with `completionCount` (Kubernetes does not export the count; 0:
 // not given, an error when the index is set). Neither set: not sharded. `getenv` is
 // std::getenv outside tests.
-using EnvironmentLookup = std::function<std::optional<std::string>(const std::string& name)>;
 ShardSpec shardSpecFromEnvironment(int completionCount, const EnvironmentLookup& getenv);
-EnvironmentLookup processEnvironment();
 
 // FNV-1a, 64 bit, of the bytes of `relativePath` (as written in the dataset: '/' separators).
 uint64_t stablePathHash(const std::string& relativePath);

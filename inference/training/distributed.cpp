@@ -1,5 +1,6 @@
 #include "inference/training/distributed.h"
 
+#include "core/environment.h"
 #include "core/error.h"
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -15,28 +16,6 @@
 #include <cstdlib>
 
 namespace ld {
-namespace {
-
-std::optional<long long> wholeNumber(const std::string& s) {
-    if (s.empty() || s.size() > 12) return std::nullopt;
-    long long v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + (c - '0');
-    }
-    return v;
-}
-
-long long numberVariable(const DistributedEnvironment& getenv, const std::string& name, const std::string& why) {
-    const auto text = getenv(name);
-    if (!text) throw Error(name, "not set (" + why + ")");
-    const auto v = wholeNumber(*text);
-    if (!v) throw Error(name, "'" + *text + "' is not a whole number");
-    return *v;
-}
-
-}  // namespace
-
 struct DataParallel::Group {
     c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<c10d::ProcessGroup> group;
@@ -49,24 +28,24 @@ std::optional<DistributedSettings> distributedSettingsFromEnvironment(const Dist
     const std::string rankName = torchrun ? "RANK" : "SLURM_PROCID";
     if (!getenv(worldName)) return std::nullopt;
     const std::string why = "a data-parallel run needs RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT";
-    const long long world = numberVariable(getenv, worldName, why);
+    const long long world = requireNumber(getenv, worldName, why);
     if (world <= 1) return std::nullopt;
     DistributedSettings s;
-    const long long rank = numberVariable(getenv, rankName, why);
+    const long long rank = requireNumber(getenv, rankName, why);
     if (rank >= world)
         throw Error(rankName, std::to_string(rank) + " is not below " + worldName + " " + std::to_string(world));
     s.worldSize = int(world);
     s.rank = int(rank);
     const std::string localName = getenv("LOCAL_RANK") ? "LOCAL_RANK" : "SLURM_LOCALID";
-    if (getenv(localName)) s.localRank = int(numberVariable(getenv, localName, "the rank on its node"));
+    if (getenv(localName)) s.localRank = int(requireNumber(getenv, localName, "the rank on its node"));
     const auto addr = getenv("MASTER_ADDR");
     if (!addr || addr->empty()) throw Error("MASTER_ADDR", "not set (" + why + ")");
     s.masterAddr = *addr;
-    const long long port = numberVariable(getenv, "MASTER_PORT", why);
+    const long long port = requireNumber(getenv, "MASTER_PORT", why);
     if (port < 1 || port > 65535) throw Error("MASTER_PORT", std::to_string(port) + " is not a port number");
     s.masterPort = int(port);
     if (getenv("LABELDIFF_DIST_TIMEOUT_S")) {
-        const long long seconds = numberVariable(getenv, "LABELDIFF_DIST_TIMEOUT_S", "seconds");
+        const long long seconds = requireNumber(getenv, "LABELDIFF_DIST_TIMEOUT_S", "seconds");
         if (seconds < 1) throw Error("LABELDIFF_DIST_TIMEOUT_S", "must be at least 1 second");
         s.timeout = std::chrono::seconds(seconds);
     }

@@ -10,6 +10,8 @@
 // last two under srun). Gloo carries CPU tensors; NCCL carries CUDA tensors where LibTorch
 // was built with it (USE_C10D_NCCL; Debian's is not, so a CUDA run there is refused).
 // c10d's headers stay in distributed.cpp.
+#include "core/environment.h"
+
 #include <torch/types.h>
 
 #include <chrono>
@@ -37,7 +39,7 @@ struct DistributedSettings {
 // when the world size is unset or 1; an ld::Error naming the variable when one is missing
 // or not a number, or the rank is not below the world size. `getenv` is std::getenv
 // outside tests.
-using DistributedEnvironment = std::function<std::optional<std::string>(const std::string&)>;
+using DistributedEnvironment = EnvironmentLookup;
 std::optional<DistributedSettings> distributedSettingsFromEnvironment(const DistributedEnvironment& getenv);
 std::optional<DistributedSettings> distributedSettingsFromEnvironment();
 
