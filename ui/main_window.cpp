@@ -574,20 +574,18 @@ void MainWindow::onRenderFailed(int index, const QString& message) {
 
 void MainWindow::onRendered(const Rendered& rendered) {
     if (takePendingImage(rendered.index)) return;
-    const Rendered* r = &rendered;
-    if (r->index >= int(doc_->project().images.size())) return;  // a stale answer for a closed project
-    // A running interactive segmentation was for the previous image.
+    if (rendered.index >= int(doc_->project().images.size())) return;  // a stale answer for a closed project
     strip_->clear();
-    shownIndex_ = r->index;
-    const ProjectImage& img = doc_->project().images[size_t(r->index)];
-    canvas_->setImage(r->image);
-    segment_->setImage(img.id);
+    shownIndex_ = rendered.index;
+    const ProjectImage& img = doc_->project().images[size_t(rendered.index)];
+    canvas_->setImage(rendered.image);
+    segment_->setImage(img.id);  // a running segmentation was for the previous image
     editor_->setImage(img.id);
     review_->setCurrentImage(img.id);
     refreshAnnotations();
-    statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(r->image.width()).arg(r->image.height()));
+    statusImage_->setText(tr("%1  %2 × %3").arg(QString::fromStdString(img.fileName)).arg(rendered.image.width()).arg(rendered.image.height()));
     if (service_->hasModel()) service_->prepare(doc_->imagePath(img));
-    Q_EMIT imageShown(r->index);
+    Q_EMIT imageShown(rendered.index);
 }
 
 void MainWindow::nextImage() { browser_->step(+1); }

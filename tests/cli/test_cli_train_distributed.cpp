@@ -3,6 +3,7 @@
 // steps the weights, optimiser moments, EMA and losses of one process training on the whole
 // batch, to float tolerance; a checkpoint the two ranks wrote resumes in one process and
 // ends there too; one process on half the batch (what one rank alone sees) does not.
+#include "support/free_port.h"
 #include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 #include "inference/io/safetensors.h"
@@ -27,19 +28,6 @@
 using json = nlohmann::json;
 
 namespace {
-
-// A port the kernel just handed out (closed again: rank 0's store binds it).
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-    ::close(fd);
-    return ok ? ntohs(a.sin_port) : 0;
-}
 
 json readJson(const QString& path) {
     std::ifstream in(path.toStdString());
@@ -144,7 +132,7 @@ private slots:
         const auto single = ld::test::runCli({"train", "--config", one, "--quiet"});
         QVERIFY2(single.exitCode == 0, qPrintable(single.err));
 
-        const int port = freePort();
+        const int port = ld::test::freePort();
         QVERIFY(port > 0);
         std::vector<std::unique_ptr<QProcess>> ranks;
         for (int r = 0; r < 2; ++r) ranks.push_back(startRank({"train", "--config", two, "--quiet"}, r, port));
@@ -213,7 +201,7 @@ private slots:
     // A batch that does not split over the ranks is refused by each, before it waits for the other.
     void unevenBatchIsRefused() {
         const QString odd = writeConfig("odd", 3);
-        const int port = freePort();
+        const int port = ld::test::freePort();
         auto p = startRank({"train", "--config", odd, "--quiet"}, 1, port);
         QVERIFY(p->waitForFinished(60000));
         QCOMPARE(p->exitCode() != 0, true);

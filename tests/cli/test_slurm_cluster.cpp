@@ -5,6 +5,7 @@
 // merged folder with an unsharded run, byte for byte; then train-ddp.sbatch as two srun
 // tasks (two data-parallel ranks) on the one node. Every daemon is stopped at the end, and
 // dies with the test if the test dies (PR_SET_PDEATHSIG).
+#include "support/free_port.h"
 #include "core/formats/dataset_format.h"
 #include "core/synthetic_scene.h"
 
@@ -33,18 +34,6 @@
 #include <unistd.h>
 
 namespace {
-
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-    ::close(fd);
-    return ok ? ntohs(a.sin_port) : 0;
-}
 
 QString findProgram(const QString& name) {
     QString p = QStandardPaths::findExecutable(name);
@@ -183,7 +172,7 @@ private slots:
             key.setPermissions(QFileDevice::ReadOwner);
         }
         const QString host = QSysInfo::machineHostName().section('.', 0, 0);
-        const int ctldPort = freePort(), slurmdPort = freePort();
+        const int ctldPort = ld::test::freePort(), slurmdPort = ld::test::freePort();
         QVERIFY(ctldPort > 0 && slurmdPort > 0 && ctldPort != slurmdPort);
         const QString user = qEnvironmentVariable("USER", "root");
         conf_ = d + "/slurm.conf";
@@ -324,7 +313,7 @@ private slots:
              {"LABELDIFF_CLI", QStringLiteral(LABELDIFF_CLI)},
              {"LABELDIFF_DIST_TIMEOUT_S", "60"},
              // Not the script's default from the job id: job ids start again in every test cluster.
-             {"MASTER_PORT", QString::number(freePort())}});
+             {"MASTER_PORT", QString::number(ld::test::freePort())}});
         QVERIFY2(code == 0, qPrintable(submitted));
         const QString job = submitted.section(';', 0, 0);
         const QString state = waitForJob(job, 120000);

@@ -3,6 +3,7 @@
 // averaged gradients, the broadcast weights and the summed values are checked against what
 // one process computes. The launchers' variables and the per-rank share of a batch are
 // checked in-process.
+#include "support/free_port.h"
 #include "core/error.h"
 #include "inference/training/distributed.h"
 
@@ -21,23 +22,6 @@
 #include <map>
 
 namespace {
-
-// A port the kernel just handed out (closed again: the store's server binds it).
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-        ::close(fd);
-        return 0;
-    }
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 // Parameters of assorted shapes; rank r's gradient of parameter i is (i + 1)·(r + 1)·ramp,
 // except: parameter 2 has a gradient on rank 0 only, parameter 3 on no rank.
@@ -172,7 +156,7 @@ private slots:
 
     void twoProcessesAverageGradients() {
         QTemporaryDir dir;
-        const int port = freePort();
+        const int port = ld::test::freePort();
         QVERIFY(port > 0);
         std::vector<std::unique_ptr<QProcess>> ranks;
         for (int r = 0; r < 2; ++r) {
